@@ -1,0 +1,15 @@
+/**
+ * A command that succeeds but must report an outcome through its exit code (`diff`: 1 when
+ * there are changes) requests it here; `cli/index.ts` applies it.
+ */
+let requested = 0;
+
+/** Request an exit code for a command that otherwise succeeded. */
+export function requestExitCode(code: number): void {
+  requested = code;
+}
+
+/** The exit code requested by the command that ran, 0 by default. */
+export function exitCodeRequested(): number {
+  return requested;
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The dokku-gitops command line. Commands parse their arguments here and call into
+ * `src/`; this file is the only place that turns an outcome into an exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { DokkuGitopsError } from '../src/errors.js';
+import { commands } from './commands/index.js';
+import { exitCodeRequested } from './exit.js';
+
+const program = new Command('dokku-gitops')
+  .description('Compile Dokku app state into Kubernetes manifests and deliver them to a GitOps repository')
+  .version(process.env.DOKKU_GITOPS_VERSION ?? '0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const command of commands) program.addCommand(command());
+
+function handleError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version are not errors; commander printed them already
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+    return 2;
+  }
+  if (err instanceof DokkuGitopsError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return err.kind === 'input' ? 2 : 1;
+  }
+  process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}
+
+program
+  .parseAsync(process.argv)
+  .then(() => {
+    process.exitCode = exitCodeRequested();
+  })
+  .catch((err: unknown) => {
+    process.exitCode = handleError(err);
+  });
