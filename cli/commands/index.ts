@@ -1,4 +1,6 @@
 /** Every top-level command of the CLI, in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { schemaCommand } from './schema.js';
+import { synthCommand } from './synth.js';
+import { validateCommand } from './validate.js';
 
-export const commands: Array<() => Command> = [];
