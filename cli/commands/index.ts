@@ -4,3 +4,4 @@ import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateCommand } from './validate.js';
 
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand];
