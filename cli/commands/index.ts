@@ -3,5 +3,6 @@ import type { Command } from 'commander';
 import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateCommand } from './validate.js';
+import { keysCommand } from './keys.js';
 
-export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand];
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand];
