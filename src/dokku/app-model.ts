@@ -132,7 +132,7 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
   for (const type of types) {
     const problem = dnsLabelProblem(type);
     if (problem) at(['spec', 'procfile'], `process type ${problem.replace(/ is not a DNS-1123 label/, ' is not a DNS-1123 label')}`);
-    else if (name.length + 1 + type.length > MAX_LABEL) {
+    else if (!nameProblem && name.length + 1 + type.length > MAX_LABEL) {
       at(['spec', 'procfile'], `"${name}-${type}" (app name and process type) is longer than ${MAX_LABEL} characters; use a shorter app name or process type`);
     }
   }

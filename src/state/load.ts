@@ -42,6 +42,10 @@ function stateFiles(paths: readonly string[], problems: Problems): string[] {
     }
   };
   for (const p of paths) {
+    if (p === '-') {
+      out.push(p);
+      continue;
+    }
     let stat;
     try {
       stat = statSync(p);
@@ -81,15 +85,17 @@ function labelOf(value: unknown, index: number): string {
   return `document ${index + 1}`;
 }
 
-function parseFile(file: string, problems: Problems): LoadedDocument[] {
-  const shown = display(file);
-  let text: string;
+function readSource(file: string, problems: Problems): StateSource | undefined {
+  if (file === '-') return { name: 'stdin', text: readFileSync(0, 'utf8') };
   try {
-    text = readFileSync(file, 'utf8');
+    return { name: display(file), text: readFileSync(file, 'utf8') };
   } catch (err) {
-    problems.addRaw(`${shown}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    return [];
+    problems.addRaw(`${display(file)}: cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    return undefined;
   }
+}
+
+function parseSource({ name: shown, text }: StateSource, problems: Problems): LoadedDocument[] {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
   if (!Array.isArray(docs)) return [];
@@ -168,7 +174,8 @@ function checkDocument(doc: LoadedDocument, problems: Problems): boolean {
     ok = false;
   }
   if (!ok) return false;
-  const errors = validate(v).filter((e) => e.keyword !== 'if');
+  // `if` restates its branch's errors; errors inside `propertyNames` restate the outer one
+  const errors = validate(v).filter((e) => e.keyword !== 'if' && e.propertyName === undefined);
   const seen = new Set<string>();
   for (const e of errors) {
     const { path, message } = describe(e);
@@ -180,22 +187,38 @@ function checkDocument(doc: LoadedDocument, problems: Problems): boolean {
   return errors.length === 0;
 }
 
+/** The text of one state file, with the name its messages show. */
+export interface StateSource {
+  readonly name: string;
+  readonly text: string;
+}
+
 /**
  * Loads and schema-checks a state.
  *
  * @param paths files and directories; directories are walked recursively for `.yaml`, `.yml`
- * and `.json` files, in sorted order
+ * and `.json` files, in sorted order; `-` reads standard input
  * @throws InputError with every problem found, when any document is malformed
  */
 export function loadState(paths: readonly string[]): State {
   const problems = new Problems();
+  if (paths.length === 0) problems.addRaw('no state given: pass one or more state files or directories');
+  const sources = stateFiles(paths, problems).flatMap((f) => readSource(f, problems) ?? []);
+  return parseState(sources, problems);
+}
+
+/**
+ * Parses and schema-checks a state given as texts.
+ *
+ * @throws InputError with every problem found, when any document is malformed
+ */
+export function parseState(texts: readonly StateSource[], problems: Problems = new Problems()): State {
   const apps: AppDocument[] = [];
   const scopes = new Map<string, ProblemScope>();
   const sources = new Map<string, DocumentSource>();
   let global: GlobalDocument | undefined;
-  if (paths.length === 0) problems.addRaw('no state given: pass one or more state files or directories');
-  for (const file of stateFiles(paths, problems)) {
-    for (const doc of parseFile(file, problems)) {
+  for (const source of texts) {
+    for (const doc of parseSource(source, problems)) {
       if (!checkDocument(doc, problems)) continue;
       const value = doc.value as AppDocument | GlobalDocument;
       if (value.kind === 'App') {
