@@ -7,6 +7,7 @@
  */
 import { App, type Chart, Yaml } from 'cdk8s';
 import { DokkuAppChart } from './constructs/dokku-app-chart.js';
+import { DokkuPlatformChart } from './constructs/dokku-platform-chart.js';
 import { resolveState } from './dokku/app-model.js';
 import type { State } from './state/types.js';
 
@@ -155,5 +156,8 @@ export function compile(state: State, options: CompileOptions): CompileResult {
     }
     return { name: model.name, dir, manifests, stateDigestInput: canonicalJson(model.doc) };
   });
-  return { apps, platform: [] };
+  const platformApp = new App({ outdir: '.' });
+  const platformChart = new DokkuPlatformChart(platformApp, 'platform', { global: resolved.global, apps: resolved.apps });
+  const platformObjects = platformChart.toJson() as Record<string, unknown>[];
+  return { apps, platform: platformObjects.length ? folderManifests('platform/dokku', platformObjects) : [] };
 }
