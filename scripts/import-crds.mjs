@@ -7,6 +7,7 @@
 //   npm run import                    # from ../shared/crds (the pinned local copies)
 //   npm run import -- --from DIR      # from another directory of CRD files
 //   npm run import -- --upstream      # download the URLs listed in cdk8s.yaml `imports`
+//   npm run import -- --out DIR       # write to DIR instead of src/imports (the freshness test)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,8 @@ import { parse } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const outDir = join(root, 'src/imports');
+const outIndex = args.indexOf('--out');
+const outDir = outIndex >= 0 ? resolve(args[outIndex + 1]) : join(root, 'src/imports');
 const work = mkdtempSync(join(tmpdir(), 'dokku-gitops-import-'));
 
 /** group name of a CRD file, from its spec */
