@@ -6,7 +6,6 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { DokkuGitopsError } from '../errors.js';
 
 /** The file in the home directory holding the age identity, in age-keygen's format. */
@@ -69,6 +68,8 @@ export async function initKeys(opts: InitKeysOptions = {}): Promise<InitKeysResu
     const existing = readIdentityFile(identityPath);
     if (existing !== undefined) return { identityPath, recipient: await recipientOf(existing), created: false };
   }
+  // age is loaded on demand: commands that only need the HMAC key (synth) never load it
+  const { generateX25519Identity, identityToRecipient } = await import('age-encryption');
   const identity = await generateX25519Identity();
   const recipient = await identityToRecipient(identity);
   const created = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -106,6 +107,7 @@ export async function recipientOf(identity: string): Promise<string> {
   const trimmed = identity.trim();
   try {
     if (!trimmed.startsWith('AGE-SECRET-KEY-1')) throw new Error('wrong prefix');
+    const { identityToRecipient } = await import('age-encryption');
     return await identityToRecipient(trimmed);
   } catch (err) {
     throw new DokkuGitopsError("not an age identity: expected 'AGE-SECRET-KEY-1...'", 'input', { cause: err });

@@ -5,10 +5,10 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { type FieldPath, Problems, type ProblemScope, show } from './_problems.js';
-import { STATE_SCHEMA } from './schema.js';
+import { stateValidator } from './_validator.js';
 import { type AppDocument, type DocumentSource, type GlobalDocument, type State, STATE_API_VERSION } from './types.js';
 
 /** Extensions of state files found in a directory. */
@@ -21,13 +21,8 @@ interface LoadedDocument {
   readonly scope: ProblemScope;
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-
 function validate(value: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-    validator = ajv.compile(STATE_SCHEMA);
-  }
+  const validator = stateValidator();
   return validator(value) ? [] : (validator.errors ?? []);
 }
 

@@ -234,3 +234,6 @@ export const STATE_SCHEMA = {
     },
   },
 } as const;
+
+/** The ajv options the schema is checked with: every error, with the failing schema attached. */
+export const STATE_AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
