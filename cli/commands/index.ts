@@ -4,5 +4,6 @@ import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateCommand } from './validate.js';
 import { keysCommand } from './keys.js';
+import { agentCommand } from './agent.js';
 
-export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand];
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, agentCommand];
