@@ -12,7 +12,8 @@ import { dnsLabelProblem, isDnsLabel, MAX_LABEL } from './names.js';
 import { parseProcfile } from './procfile.js';
 import { checkProperties, ComputedProperties, splitList } from './properties.js';
 import { canonicalQuantity } from './quantity.js';
-import { completePortMaps, containerPorts, parsePortMap, portMap, type PortMap, primaryPortMap } from './ports.js';
+import { containerPorts, parsePortMap, portMap, type PortMap, primaryPortMap } from './ports.js';
+import { type AppRouting, resolveRouting, webPortMaps } from './routing.js';
 import { containerResources, type ContainerResources } from './resources.js';
 import { ShellSyntaxError, shellSplit } from './shell.js';
 
@@ -68,6 +69,8 @@ export interface AppModel {
   readonly annotations: UserMetadata;
   readonly labels: UserMetadata;
   readonly properties: ComputedProperties;
+  /** Domains, ingress class and TLS of the web process. */
+  readonly routing: AppRouting;
   /** The state document the model was resolved from. */
   readonly doc: AppDocument;
   /** Where to report problems found later, e.g. by the constructs. */
@@ -137,14 +140,16 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
     }
   }
 
-  // port maps of the web process; routing adds TLS twins later
+  // port maps of the web process; webPortMaps adds the TLS twins
   const parsedPorts: PortMap[] = [];
   (spec.ports ?? []).forEach((input, i) => {
     const parsed = parsePortMap(input);
     if (typeof parsed === 'string') at(['spec', 'ports', i], parsed);
     else parsedPorts.push(parsed);
   });
-  const webMaps = completePortMaps(parsedPorts.length ? parsedPorts : [portMap('http', 80, DEFAULT_CONTAINER_PORT)], false);
+  // TLS first: with TLS on, every http map gains an https:443 twin
+  const routing = resolveRouting({ app: name, spec, properties, processTypes: types }, at);
+  const webMaps = webPortMaps(parsedPorts.length ? parsedPorts : [portMap('http', 80, DEFAULT_CONTAINER_PORT)], routing.tls.enabled, at);
   if (spec.ports?.length && parsedPorts.length === spec.ports.length && webMaps.length === 0) {
     at(['spec', 'ports'], 'has no http or https port map; the web process needs one (tcp and udp maps are not routed)');
   }
@@ -224,6 +229,7 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
     annotations: new UserMetadata(global.doc?.spec.annotations, spec.annotations),
     labels: new UserMetadata(global.doc?.spec.labels, spec.labels),
     properties,
+    routing,
     doc,
     scope,
   };

@@ -30,6 +30,11 @@ function count(value: string) {
   return /^(\d+%?)$/.test(value) ? ok(value) : problem(`${JSON.stringify(value)} is not a number of pods or a percentage (1, 50%)`);
 }
 
+/** An ACME account email; Dokku does not check it, but Let's Encrypt rejects a malformed one only in the cluster. */
+function email(value: string) {
+  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value) ? ok(value) : problem(`${JSON.stringify(value)} is not an email address (ops@example.com)`);
+}
+
 /** Every property the compiler knows. Unknown names are errors, so that typos do not pass silently. */
 export const PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   'cert-issuer-kind': {
@@ -61,8 +66,8 @@ export const PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   'kube-context': { scope: 'global' },
   'kubeconfig-path': { scope: 'global' },
   'kustomize-root-path': { scope: 'app-or-global', default: 'config/kustomize' },
-  'letsencrypt-email-prod': { scope: 'app-or-global' },
-  'letsencrypt-email-stag': { scope: 'app-or-global' },
+  'letsencrypt-email-prod': { scope: 'app-or-global', check: email },
+  'letsencrypt-email-stag': { scope: 'app-or-global', check: email },
   'letsencrypt-server': {
     scope: 'app-or-global',
     default: 'prod',
