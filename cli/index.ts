@@ -16,6 +16,13 @@ const program = new Command('dokku-gitops')
 
 for (const command of commands) program.addCommand(command());
 
+/** Usage errors of every (sub)command must reach `handleError` (exit 2), not commander's own exit. */
+function overrideExits(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) overrideExits(sub);
+}
+overrideExits(program);
+
 function handleError(err: unknown): number {
   if (err instanceof CommanderError) {
     // help and version are not errors; commander printed them already

@@ -6,6 +6,7 @@
  * App with a chart per Dokku app would make that quadratic).
  */
 import { App, type Chart, Yaml } from 'cdk8s';
+import { manifestYaml } from './constructs/_yaml.js';
 import { DokkuAppChart } from './constructs/dokku-app-chart.js';
 import { DokkuPlatformChart } from './constructs/dokku-platform-chart.js';
 import { resolveState } from './dokku/app-model.js';
@@ -39,8 +40,16 @@ export interface CompiledApp {
 /** Everything a state compiles to. */
 export interface CompileResult {
   readonly apps: readonly CompiledApp[];
-  /** Cluster-wide objects, under `platform/dokku/`, with their kustomization; empty when there are none. */
+  /**
+   * Cluster-wide objects under `platform/dokku/`, with their kustomization (listing no resources
+   * when there are none: the GitOps agent's `platform` sync needs the folder to exist).
+   */
   readonly platform: readonly Manifest[];
+  /**
+   * True when the state had a Global document, so that `platform/dokku/` is its output. A state
+   * of apps alone says nothing about cluster-wide objects: writers keep the folder as it is.
+   */
+  readonly global: boolean;
 }
 
 /** Options of {@link compile}. */
@@ -107,7 +116,7 @@ export function folderManifests(dir: string, objects: readonly Record<string, un
     const typed = object as { apiVersion: string; kind: string; metadata: { name: string } };
     return {
       path: `${dir}/${fileNameOf(typed)}`,
-      content: `${GENERATED_HEADER}\n${Yaml.stringify(object)}`,
+      content: `${GENERATED_HEADER}\n${manifestYaml(object)}`,
       object,
       ...(typed.kind === 'Secret' && typed.apiVersion === 'v1' ? { secret: true } : {}),
     };
@@ -159,5 +168,5 @@ export function compile(state: State, options: CompileOptions): CompileResult {
   const platformApp = new App({ outdir: '.' });
   const platformChart = new DokkuPlatformChart(platformApp, 'platform', { global: resolved.global, apps: resolved.apps });
   const platformObjects = platformChart.toJson() as Record<string, unknown>[];
-  return { apps, platform: platformObjects.length ? folderManifests('platform/dokku', platformObjects) : [] };
+  return { apps, platform: folderManifests('platform/dokku', platformObjects), global: state.global !== undefined };
 }

@@ -1,6 +1,8 @@
 /**
  * `synth` and `validate`: load a state, compile it, and (for synth) write the app folders.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
 import { writeFolders, type WriteResult } from './output/write.js';
 import { loadState } from './state/load.js';
@@ -24,7 +26,7 @@ export interface SynthResult extends WriteResult {
 export function foldersOf(compiled: CompileResult): Map<string, Map<string, string>> {
   const folders = new Map<string, Map<string, string>>();
   for (const app of compiled.apps) folders.set(app.dir, new Map(app.manifests.map((m) => [m.path, m.content])));
-  if (compiled.platform.length) folders.set('platform/dokku', new Map(compiled.platform.map((m) => [m.path, m.content])));
+  folders.set('platform/dokku', new Map(compiled.platform.map((m) => [m.path, m.content])));
   return folders;
 }
 
@@ -36,7 +38,10 @@ export function foldersOf(compiled: CompileResult): Map<string, Map<string, stri
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const compiled = compile(loadState(options.state), { hmacKey: options.hmacKey });
-  return { ...writeFolders(options.out, foldersOf(compiled)), compiled };
+  const folders = foldersOf(compiled);
+  // platform/dokku/ is the Global document's output: a state of apps alone only creates it when missing
+  if (!compiled.global && existsSync(join(options.out, 'platform/dokku/kustomization.yaml'))) folders.delete('platform/dokku');
+  return { ...writeFolders(options.out, folders), compiled };
 }
 
 /**
