@@ -6,6 +6,7 @@
  * `dokku-gitops.io/key-hmacs` annotation (or, without it, through key sets), and the files of
  * Secrets, SealedSecrets and SOPS-encrypted documents are left out of the diff.
  */
+import { KEY_HMACS_ANNOTATION } from '../secrets/annotations.js';
 import { DokkuGitopsError } from '../errors.js';
 import { unifiedDiff } from './_diff.js';
 import { asRecord, canonicalJson, isSecretFile, treeObjects, type FileTree, type TreeObject } from './tree.js';
@@ -66,7 +67,7 @@ export interface AppChange {
 }
 
 /** The annotation that carries per-key HMACs of a sealed Secret's values (see src/secrets). */
-export const KEY_HMACS_ANNOTATION = 'dokku-gitops.io/key-hmacs';
+export { KEY_HMACS_ANNOTATION };
 
 /** Subjects longer than this are shortened; the details always stay in the body. */
 const SUBJECT_MAX = 100;

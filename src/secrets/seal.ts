@@ -7,6 +7,7 @@
  * would let anyone with the repo test guesses of a secret), stored as an annotation in the
  * file's plain-text metadata.
  */
+import { KEY_HMACS_ANNOTATION, PLAINTEXT_HMAC_ANNOTATION } from './annotations.js';
 import { basename, dirname, posix } from 'node:path';
 import { parse } from 'yaml';
 import { DokkuGitopsError } from '../errors.js';
@@ -16,7 +17,7 @@ import { sealSecret, sealingCertFingerprint } from './sealed.js';
 import { DEFAULT_ENCRYPTED_REGEX, NO_AGE_RECIPIENT_MESSAGE, encryptSops } from './sops.js';
 
 /** The annotation holding the HMAC of a Secret's plaintext (and of how it was encrypted). */
-export const PLAINTEXT_HMAC_ANNOTATION = 'dokku-gitops.io/plaintext-hmac';
+export { KEY_HMACS_ANNOTATION, PLAINTEXT_HMAC_ANNOTATION };
 
 /** The path pattern of `.sops.yaml`'s creation rule: the folders that hold Secrets. */
 export const SOPS_PATH_REGEX = '(apps|platform)/.*\\.ya?ml$';
@@ -118,7 +119,8 @@ export async function sealSecretFile(input: SecretFileInput, ctx: SealContext): 
   const hmac = hmacHex(ctx.hmacKey, canonicalJson({ mode: ctx.mode, recipients: decryptors, object: input.object }));
   if (input.previous !== undefined && annotationOf(input.previous) === hmac) return { path, content: input.previous };
 
-  const secret = withAnnotation(orderManifest(input.object) as Record<string, unknown>, hmac);
+  const keys = keyHmacs(input.object, ctx.hmacKey);
+  const secret = withAnnotation(orderManifest(input.object) as Record<string, unknown>, hmac, keys);
   let body: string;
   switch (ctx.mode) {
     case 'sops':
@@ -126,7 +128,7 @@ export async function sealSecretFile(input: SecretFileInput, ctx: SealContext): 
       break;
     case 'sealed-secrets': {
       const sealed = sealSecret(orderManifest(input.object) as object, ctx.sealedCert!);
-      body = toYaml(orderManifest(withAnnotation(sealed, hmac)));
+      body = toYaml(orderManifest(withAnnotation(sealed, hmac, keys)));
       break;
     }
     case 'plaintext':
@@ -185,12 +187,27 @@ export function recipientsFromSopsConfig(text: string): string[] {
   return [...found].sort();
 }
 
-function withAnnotation(object: Record<string, unknown>, hmac: string): Record<string, unknown> {
+/**
+ * Per data key, the first 16 hex characters of an HMAC (host-held key) of the key and its
+ * value, as JSON: a reviewer's summary can name the keys that changed, and nobody without the
+ * key can test a guess of a value.
+ */
+export function keyHmacs(secret: Record<string, unknown>, key: Buffer): string {
+  const out: Record<string, string> = {};
+  for (const field of ['data', 'stringData'] as const) {
+    const values = secret[field];
+    if (!isPlainObject(values)) continue;
+    for (const name of Object.keys(values).sort()) out[name] = hmacHex(key, `${name}\0${String(values[name])}`).slice(0, 16);
+  }
+  return JSON.stringify(out);
+}
+
+function withAnnotation(object: Record<string, unknown>, hmac: string, keys: string): Record<string, unknown> {
   const metadata = isPlainObject(object.metadata) ? object.metadata : {};
   const annotations = isPlainObject(metadata.annotations) ? metadata.annotations : {};
   return orderManifest({
     ...object,
-    metadata: { ...metadata, annotations: { ...annotations, [PLAINTEXT_HMAC_ANNOTATION]: hmac } },
+    metadata: { ...metadata, annotations: { ...annotations, [KEY_HMACS_ANNOTATION]: keys, [PLAINTEXT_HMAC_ANNOTATION]: hmac } },
   }) as Record<string, unknown>;
 }
 

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { DokkuGitopsError } from '../../src/errors.js';
 import { hmacHex } from '../../src/secrets/keys.js';
 import {
+  KEY_HMACS_ANNOTATION,
   PLAINTEXT_HMAC_ANNOTATION,
   recipientsFromSopsConfig,
   sealSecretFile,
@@ -59,6 +60,14 @@ function annotation(content: string): string {
   return parse(content).metadata.annotations[PLAINTEXT_HMAC_ANNOTATION];
 }
 
+/** The key-hmacs annotation of envSecret(): the first 16 hex of HMAC(key, name NUL value), data then stringData. */
+function expectedKeyHmacs(): string {
+  return JSON.stringify({
+    DATABASE_URL: hmacHex(HMAC_KEY, `DATABASE_URL\0${b64('postgres://app:s3cr3t@db:5432/app')}`).slice(0, 16),
+    API_TOKEN: hmacHex(HMAC_KEY, 'API_TOKEN\0tok-0123456789').slice(0, 16),
+  });
+}
+
 describe('sealSecretFile in sops mode', () => {
   test('writes SOPS YAML at the same path that decrypts to the Secret plus its HMAC annotation', async () => {
     // GIVEN
@@ -89,7 +98,7 @@ describe('sealSecretFile in sops mode', () => {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {
-        annotations: { [PLAINTEXT_HMAC_ANNOTATION]: expectedHmac },
+        annotations: { [KEY_HMACS_ANNOTATION]: expectedKeyHmacs(), [PLAINTEXT_HMAC_ANNOTATION]: expectedHmac },
         labels: { app: 'node-js-app' },
         name: 'config-node-js-app',
         namespace: 'node-js-app',
@@ -245,6 +254,7 @@ describe('sealSecretFile in sealed-secrets mode', () => {
     expect(Object.keys(doc)).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
     expect(doc.metadata).toEqual({
       annotations: {
+        [KEY_HMACS_ANNOTATION]: expectedKeyHmacs(),
         [PLAINTEXT_HMAC_ANNOTATION]: hmacHex(
           HMAC_KEY,
           JSON.stringify({
@@ -314,6 +324,7 @@ describe('sealSecretFile in plaintext mode', () => {
         'kind: Secret',
         'metadata:',
         '  annotations:',
+        `    dokku-gitops.io/key-hmacs: ${JSON.stringify(expectedKeyHmacs())}`,
         `    dokku-gitops.io/plaintext-hmac: ${hmac}`,
         '  labels:',
         '    app: node-js-app',
