@@ -5,5 +5,6 @@ import { synthCommand } from './synth.js';
 import { validateCommand } from './validate.js';
 import { keysCommand } from './keys.js';
 import { agentCommand } from './agent.js';
+import { collectCommand } from './collect.js';
 
-export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, agentCommand];
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, agentCommand, collectCommand];
