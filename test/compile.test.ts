@@ -52,6 +52,11 @@ describe.each(fixtures())('fixture $name', ({ name, text }) => {
     for (const app of compiled.apps) {
       const out = execFileSync('kubectl', ['kustomize', join(root, app.dir)], { encoding: 'utf8' });
       expect(out).toContain('kind: Deployment');
+      // release and postdeploy Jobs are separate kustomizations, never part of the app's
+      for (const sub of ['release', 'postdeploy'].filter((s) => app.manifests.some((m) => m.path === `${app.dir}/${s}/kustomization.yaml`))) {
+        expect(out).not.toContain('kind: Job');
+        expect(execFileSync('kubectl', ['kustomize', join(root, app.dir, sub)], { encoding: 'utf8' })).toContain('kind: Job');
+      }
     }
   });
 });

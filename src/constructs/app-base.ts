@@ -12,10 +12,17 @@ import { configSecretName } from './_pod.js';
 export interface AppBaseProps {
   /** The resolved app. */
   readonly model: AppModel;
+  /**
+   * Whether this construct renders the Namespace; false when the release Jobs' folder does,
+   * so that it exists before they run on a first deploy (see `AppReleaseChart`).
+   *
+   * @default true
+   */
+  readonly namespace?: boolean;
 }
 
 /** Namespaces that always exist; the compiler never renders them. */
-const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+export const BUILT_IN_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
 /** Sorted-key JSON, so that the same Docker config always gives the same bytes. */
 function stableJson(value: unknown): string {
@@ -45,7 +52,7 @@ export class AppBase extends Construct {
     const app = model.name;
     const namespace = model.namespace;
 
-    if (!BUILT_IN_NAMESPACES.has(namespace)) {
+    if ((props.namespace ?? true) && !BUILT_IN_NAMESPACES.has(namespace)) {
       new k8s.KubeNamespace(this, 'Namespace', {
         metadata: { name: namespace, labels: { ...MANAGED, ...MANAGED_BY }, annotations: { ...MANAGED, ...NEVER_PRUNE } },
       });

@@ -6,6 +6,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { AppModel, GlobalModel } from '../dokku/app-model.js';
 import { ClusterIssuers } from './cluster-issuers.js';
+import { ClusterTriggerAuthentications } from './cluster-trigger-authentications.js';
 
 /** Props of {@link DokkuPlatformChart}. */
 export interface DokkuPlatformChartProps {
@@ -23,5 +24,6 @@ export class DokkuPlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: DokkuPlatformChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
     new ClusterIssuers(this, 'ClusterIssuers', { global: props.global });
+    new ClusterTriggerAuthentications(this, 'ClusterTriggerAuthentications', { authentications: props.global.scaling.clusterTriggerAuthentications });
   }
 }

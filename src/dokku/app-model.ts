@@ -16,6 +16,9 @@ import { containerPorts, parsePortMap, portMap, type PortMap, primaryPortMap } f
 import { type AppRouting, resolveRouting, webPortMaps } from './routing.js';
 import { containerResources, type ContainerResources } from './resources.js';
 import { ShellSyntaxError, shellSplit } from './shell.js';
+import { type AppScalingModel, type GlobalScalingModel, resolveGlobalScaling, resolveScaling } from './autoscaling.js';
+import { type CronModel, resolveCrons } from './cron.js';
+import { type ReleaseJobs, resolveReleaseJobs } from './release.js';
 
 /** The container port Dokku assumes when an app declares none. */
 export const DEFAULT_CONTAINER_PORT = 5000;
@@ -71,6 +74,12 @@ export interface AppModel {
   readonly properties: ComputedProperties;
   /** Domains, ingress class and TLS of the web process. */
   readonly routing: AppRouting;
+  /** app.json cron tasks, in app.json order. */
+  readonly crons: readonly CronModel[];
+  /** The release (predeploy, Procfile release) and postdeploy Jobs. */
+  readonly releaseJobs: ReleaseJobs;
+  /** KEDA, HPA and disruption budgets by process type, and the app's trigger authentications. */
+  readonly scaling: AppScalingModel;
   /** The state document the model was resolved from. */
   readonly doc: AppDocument;
   /** Where to report problems found later, e.g. by the constructs. */
@@ -80,6 +89,8 @@ export interface AppModel {
 /** The Global document, resolved. */
 export interface GlobalModel {
   readonly properties: Readonly<Record<string, string>>;
+  /** ClusterTriggerAuthentications. */
+  readonly scaling: GlobalScalingModel;
   readonly doc?: GlobalDocument;
 }
 
@@ -99,7 +110,8 @@ function splitCommand(command: string, port: number): string[] {
 function resolveGlobal(doc: GlobalDocument | undefined, scope: ProblemScope, problems: Problems): GlobalModel {
   const { values, problems: found } = checkProperties(doc?.spec.properties, 'global');
   for (const p of found) problems.add(scope, ['spec', 'properties', p.name], p.message);
-  return { properties: values, doc };
+  const scaling = resolveGlobalScaling(doc, (path, message) => problems.add(scope, path, message));
+  return { properties: values, scaling, doc };
 }
 
 function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, problems: Problems): AppModel | undefined {
@@ -208,6 +220,29 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
   const pullSecretsProperty = properties.get('image-pull-secrets');
   const imagePullSecrets = pullSecretsProperty ? splitList(pullSecretsProperty) : spec.registryAuth ? [`pull-secret-${name}`] : [];
 
+  const crons = resolveCrons({ app: name, spec, builder }, at);
+  const releaseJobs = resolveReleaseJobs({ app: name, spec, builder, releaseCommand }, at);
+  const disruption = (read: (p: 'pod-min-available' | 'pod-max-unavailable') => string | undefined) => ({
+    minAvailable: read('pod-min-available'),
+    maxUnavailable: read('pod-max-unavailable'),
+  });
+  const scaling = resolveScaling(
+    {
+      app: name,
+      spec,
+      processes: processes.map((p) => ({
+        type: p.type,
+        name: p.name,
+        scale: spec.scale?.[p.type] ?? spec.appJson?.formation?.[p.type]?.quantity ?? (p.type === 'web' ? 1 : 0),
+        exposed: p.exposed,
+        servicePort: p.primaryPort?.hostPort,
+      })),
+      disruption: { app: disruption((p) => appProperties[p]), global: disruption((p) => global.properties[p]) },
+      global: global.scaling,
+    },
+    at,
+  );
+
   if (problems.count > before) return undefined;
   return {
     name,
@@ -230,6 +265,9 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
     labels: new UserMetadata(global.doc?.spec.labels, spec.labels),
     properties,
     routing,
+    crons,
+    releaseJobs,
+    scaling,
     doc,
     scope,
   };

@@ -58,6 +58,31 @@ const healthcheck = {
   },
 } as const;
 
+/** A HorizontalPodAutoscaler resource target: exactly one of utilization or averageValue. */
+const resourceTarget = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  properties: {
+    utilization: { type: 'integer', minimum: 1, description: 'average utilization, percent of the request' },
+    averageValue: { type: 'string', description: 'average value per pod, a Kubernetes quantity (500m, 512Mi)' },
+  },
+} as const;
+
+/** `spec.autoscale.<proc>`: a HorizontalPodAutoscaler (clusters without KEDA). */
+const processAutoscale = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['max'],
+  properties: {
+    min: { type: 'integer', minimum: 1, default: 1 },
+    max: { type: 'integer', minimum: 1 },
+    cpu: resourceTarget,
+    memory: resourceTarget,
+  },
+} as const;
+
 const appJson = {
   type: 'object',
   description: "verbatim Dokku app.json; keys the compiler does not read are kept and ignored",
@@ -99,6 +124,7 @@ const appJson = {
                     name: { type: 'string' },
                     type: { type: 'string' },
                     metadata: stringMap,
+                    metricType: { enum: ['Utilization', 'AverageValue', 'Value'] },
                   },
                 },
               },
@@ -174,6 +200,7 @@ const appSpec = {
     properties: { ...stringMap, description: 'scheduler-k3s properties, verbatim names' },
     annotations: { type: 'object', additionalProperties: metadataByType(ANNOTATION_RESOURCE_TYPES) },
     labels: { type: 'object', additionalProperties: metadataByType(LABEL_RESOURCE_TYPES) },
+    autoscale: { type: 'object', additionalProperties: processAutoscale, description: 'HorizontalPodAutoscalers by process type (clusters without KEDA)' },
     autoscalingAuth: { type: 'object', additionalProperties: stringMap },
     registryAuth: { type: 'object', description: 'Docker config.json content' },
     certs: {

@@ -114,6 +114,8 @@ export interface AutoscalingTrigger {
   readonly name?: string;
   readonly type?: string;
   readonly metadata?: Record<string, string>;
+  /** KEDA's trigger-level `metricType` (cpu and memory scalers need it); Dokku drops it, it is passed through here. */
+  readonly metricType?: 'Utilization' | 'AverageValue' | 'Value';
 }
 
 /** `formation.<proc>.autoscaling`. */
@@ -143,6 +145,33 @@ export interface AppJson {
   readonly healthchecks?: Record<string, Healthcheck[]>;
   readonly scripts?: { readonly dokku?: { readonly predeploy?: string; readonly postdeploy?: string }; readonly postdeploy?: string };
   readonly [key: string]: unknown;
+}
+
+/**
+ * A resource target of a HorizontalPodAutoscaler: set exactly one of `utilization` (percent
+ * of the request) or `averageValue` (a quantity per pod).
+ */
+export interface ResourceTarget {
+  /** Average utilization in percent of the container's request (`Utilization`). */
+  readonly utilization?: number;
+  /** Average value per pod, a Kubernetes quantity (`AverageValue`): `500m`, `512Mi`. */
+  readonly averageValue?: string;
+}
+
+/**
+ * `spec.autoscale.<proc>`: a HorizontalPodAutoscaler for clusters without KEDA, in the words
+ * of the scheduler-kubernetes plugin (`autoscale-set <app> <proc> min-replicas|max-replicas`,
+ * `autoscale-rule-add <app> <proc> resource:cpu:Utilization:70`).
+ */
+export interface ProcessAutoscale {
+  /** Fewest replicas. @default 1 */
+  readonly min?: number;
+  /** Most replicas. */
+  readonly max: number;
+  /** CPU target. @default - none (set cpu, memory or both) */
+  readonly cpu?: ResourceTarget;
+  /** Memory target. @default - none (set cpu, memory or both) */
+  readonly memory?: ResourceTarget;
 }
 
 /** An imported certificate (`certs:add`). */
@@ -183,6 +212,8 @@ export interface AppSpec {
   readonly properties?: Record<string, string>;
   readonly annotations?: ScopedMetadata;
   readonly labels?: ScopedMetadata;
+  /** HorizontalPodAutoscalers by process type (clusters without KEDA); a process cannot have KEDA triggers too. */
+  readonly autoscale?: Record<string, ProcessAutoscale>;
   /** `autoscaling-auth:set`: trigger type -> parameter -> value. */
   readonly autoscalingAuth?: Record<string, Record<string, string>>;
   /** Docker config.json content for `pull-secret-<app>`. */

@@ -4,6 +4,7 @@
  * upstream Go types). Every test that emits objects runs them through `validateObject`.
  */
 import { parseAllDocuments } from 'yaml';
+import { HTTPScaledObject } from './http-keda.js';
 
 /** The model package of a CRD API group. */
 const CRD_PACKAGES: Record<string, string> = {
@@ -22,7 +23,12 @@ export const UNMODELLED_GROUPS = new Set(['helm.cattle.io', 'kustomize.config.k8
 
 type ModelClass = new (data: unknown) => { validate(): void };
 
+/** Models kept in this repository for CRDs no package ships, by `<apiVersion>/<kind>`. */
+const LOCAL_MODELS: Record<string, ModelClass> = { 'http.keda.sh/v1alpha1/HTTPScaledObject': HTTPScaledObject };
+
 async function modelOf(apiVersion: string, kind: string): Promise<ModelClass | undefined> {
+  const local = LOCAL_MODELS[`${apiVersion}/${kind}`];
+  if (local) return local;
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const module = group === '' || !group.includes('.') || group.endsWith('.k8s.io')
     ? `kubernetes-models/${group ? `${group}/` : ''}${version}/${kind}`
