@@ -12,7 +12,6 @@ import { MAX_LABEL } from './names.js';
 import { containerResources, type ContainerResources } from './resources.js';
 import { ShellSyntaxError, shellSplit } from './shell.js';
 
-
 /** The longest CronJob name: the controller appends `-<11 digits>` to name its Jobs (label values are at most 63). */
 export const MAX_CRONJOB_NAME = 52;
 
@@ -112,9 +111,10 @@ export function resolveCrons(input: CronInput, at: ReportProblem): CronModel[] {
       at([...path, 'schedule'], `${show(task.schedule)} is not a valid cron schedule: ${scheduleProblem}; ${SCHEDULE_HELP}`);
       ok = false;
     }
+    // exact, lowercase names, as FetchCronTasks checks them (own keys only: "toString" is no policy)
     const policyName = task.concurrency_policy ?? 'allow';
-    const policy = (CONCURRENCY_POLICIES as Record<string, ConcurrencyPolicy>)[policyName];
-    if (!Object.hasOwn(CONCURRENCY_POLICIES, policyName) || !policy) {
+    const policy = Object.hasOwn(CONCURRENCY_POLICIES, policyName) ? CONCURRENCY_POLICIES[policyName as keyof typeof CONCURRENCY_POLICIES] : undefined;
+    if (!policy) {
       at([...path, 'concurrency_policy'], `${show(task.concurrency_policy)} is not a concurrency policy; allowed values: ${Object.keys(CONCURRENCY_POLICIES).join(', ')}`);
       ok = false;
     }
