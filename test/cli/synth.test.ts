@@ -15,13 +15,16 @@ describe('dokku-gitops synth', () => {
     const out = join(dir, 'out');
     // WHEN
     const first = runCli(['synth', examples, '--out', out]);
-    const snapshot = readdirSync(join(out, 'apps')).map((a) => readdirSync(join(out, 'apps', a)).map((f) => readFileSync(join(out, 'apps', a, f), 'utf8')));
+    // app folders may hold release/ and postdeploy/ sub-folders
+    const tree = () => readdirSync(join(out, 'apps'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => [join(e.parentPath, e.name), readFileSync(join(e.parentPath, e.name), 'utf8')]).sort();
+    const snapshot = tree();
     const second = runCli(['synth', examples, '--out', out]);
     // THEN
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^synthesized 3 app\(s\) \(go-grpc, node-js-app, python-api\) into .*: \d+ written, 0 removed, 0 unchanged\n$/);
     expect(second.stdout).toMatch(/: 0 written, 0 removed, \d+ unchanged\n$/);
-    expect(readdirSync(join(out, 'apps')).map((a) => readdirSync(join(out, 'apps', a)).map((f) => readFileSync(join(out, 'apps', a, f), 'utf8')))).toEqual(snapshot);
+    expect(tree()).toEqual(snapshot);
+    expect(snapshot.some(([path]) => path!.includes('/release/'))).toBe(true);
   });
 
   it('prunes files an app no longer produces, and leaves other apps alone', () => {
