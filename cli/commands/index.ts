@@ -4,7 +4,11 @@ import { schemaCommand } from './schema.js';
 import { synthCommand } from './synth.js';
 import { validateCommand } from './validate.js';
 import { keysCommand } from './keys.js';
+import { deployCommand } from './deploy.js';
+import { diffCommand } from './diff.js';
+import { destroyCommand } from './destroy.js';
+import { pushCommand } from './push.js';
 import { agentCommand } from './agent.js';
 import { collectCommand } from './collect.js';
 
-export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, agentCommand, collectCommand];
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, deployCommand, diffCommand, destroyCommand, pushCommand, agentCommand, collectCommand];
