@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { Construct } from 'constructs';
 import type { AppModel, ProcessModel } from '../dokku/app-model.js';
 import { type AcmeIssuer, tlsSecretName, traefikHostMatch } from '../dokku/routing.js';
+import { HTTP_INTERCEPTOR_PORT, httpScalingOf } from '../dokku/autoscaling.js';
 import { Certificate, Issuer } from '../imports/cert-manager.io.js';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, Middleware } from '../imports/traefik.io.js';
 import { k8s } from './_k8s.js';
@@ -186,6 +187,11 @@ export class AppRouting extends Construct {
     const { tls, domains } = model.routing;
     const app = model.name;
     const port = process.primaryPort!;
+    // a process scaled by the KEDA HTTP add-on is reached through its interceptor, as in Dokku
+    const http = httpScalingOf(model.scaling, process.type);
+    const path: k8s.HttpIngressPath = http
+      ? { path: '/', pathType: 'Prefix', backend: { service: { name: http.interceptorService, port: { number: HTTP_INTERCEPTOR_PORT } } } }
+      : { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: process.name, port: { name: port.name } } } };
     for (const d of domains) {
       new k8s.KubeIngress(this, `Ingress-${process.type}-${d.slug}`, {
         metadata: {
@@ -210,7 +216,7 @@ export class AppRouting extends Construct {
             {
               host: d.name,
               http: {
-                paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: process.name, port: { name: port.name } } } }],
+                paths: [path],
               },
             },
           ],

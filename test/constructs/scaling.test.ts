@@ -193,6 +193,19 @@ describe('the KEDA HTTP add-on', () => {
     expect(await validateObject(http)).toBe(true);
   });
 
+  it('routes the nginx Ingress of an http-scaled process to the interceptor kip-<app>-<proc>:8080, as Dokku does', () => {
+    // GIVEN web scaled on HTTP traffic, and the same app without the trigger
+    const scaledWeb = compileText(scaled('{web: {autoscaling: {triggers: [{type: http}]}}}', 'domains: [a.example.com]'));
+    const plain = compileText(scaled('{}', 'domains: [a.example.com]'));
+    // THEN
+    expect(find(scaledWeb, 'Ingress', 'a-web-a-example-com').spec.rules[0].http.paths).toEqual([
+      { path: '/', pathType: 'Prefix', backend: { service: { name: 'kip-a-web', port: { number: 8080 } } } },
+    ]);
+    expect(find(plain, 'Ingress', 'a-web-a-example-com').spec.rules[0].http.paths).toEqual([
+      { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'a-web', port: { name: 'http-80-5000' } } } },
+    ]);
+  });
+
   it('scales by concurrency when scale_by says so', () => {
     const result = compileText(scaled('{web: {autoscaling: {triggers: [{type: http, metadata: {scale_by: concurrency, concurrency_target_value: "20"}}]}}}'));
     const http = find(result, 'HTTPScaledObject', 'a-web');
