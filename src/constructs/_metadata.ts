@@ -12,7 +12,8 @@ export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'dokku-gitops' } as 
 
 /** Annotations that stop Flux and Argo CD from ever pruning an object (namespaces, volumes). */
 export const NEVER_PRUNE = {
-  'argocd.argoproj.io/sync-options': 'Prune=false',
+  // Prune=false: not pruned when it leaves the app; Delete=false: kept when the Application is deleted
+  'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
 } as const;
 

@@ -127,7 +127,7 @@ export async function sealSecretFile(input: SecretFileInput, ctx: SealContext): 
       body = await encryptSops(secret, { recipients, encryptedRegex: DEFAULT_ENCRYPTED_REGEX });
       break;
     case 'sealed-secrets': {
-      const sealed = sealSecret(orderManifest(input.object) as object, ctx.sealedCert!);
+      const sealed = withAgentAnnotations(sealSecret(orderManifest(input.object) as object, ctx.sealedCert!), input.object);
       body = toYaml(orderManifest(withAnnotation(sealed, hmac, keys)));
       break;
     }
@@ -200,6 +200,22 @@ export function keyHmacs(secret: Record<string, unknown>, key: Buffer): string {
     for (const name of Object.keys(values).sort()) out[name] = hmacHex(key, `${name}\0${String(values[name])}`).slice(0, 16);
   }
   return JSON.stringify(out);
+}
+
+/** Annotation prefixes that steer the GitOps agent (Argo CD hooks and waves, Flux prune/ssa). */
+const AGENT_ANNOTATION_PREFIXES = ['argocd.argoproj.io/', 'kustomize.toolkit.fluxcd.io/'];
+
+/**
+ * The agent sees the SealedSecret, not the Secret the controller makes from it: the Secret's
+ * agent annotations (a release Job's Secret is an Argo CD PreSync hook) go on the SealedSecret too.
+ */
+function withAgentAnnotations(sealed: Record<string, unknown>, secret: Record<string, unknown>): Record<string, unknown> {
+  const from = isPlainObject(secret.metadata) && isPlainObject(secret.metadata.annotations) ? secret.metadata.annotations : {};
+  const agent = Object.fromEntries(Object.entries(from).filter(([k]) => AGENT_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))));
+  if (Object.keys(agent).length === 0) return sealed;
+  const metadata = isPlainObject(sealed.metadata) ? sealed.metadata : {};
+  const annotations = isPlainObject(metadata.annotations) ? metadata.annotations : {};
+  return { ...sealed, metadata: { ...metadata, annotations: { ...annotations, ...agent } } };
 }
 
 function withAnnotation(object: Record<string, unknown>, hmac: string, keys: string): Record<string, unknown> {

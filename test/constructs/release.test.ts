@@ -38,7 +38,7 @@ describe('release Jobs: layout', () => {
     expect(Object.keys(files).filter((p) => p.includes('namespace-'))).toEqual(['apps/a/release/namespace-shop.yaml', 'apps/b/namespace-other.yaml']);
     expect(find(result, 'Namespace', 'shop').metadata.annotations).toEqual({
       'dokku.com/managed': 'true',
-      'argocd.argoproj.io/sync-options': 'Prune=false',
+      'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
       'argocd.argoproj.io/hook': 'PreSync',
       'argocd.argoproj.io/sync-wave': '-2',

@@ -357,7 +357,8 @@ describe('TLS sources, in Dokku\'s order', () => {
         solvers: [{ http01: { ingress: { class: 'traefik' } } }],
       },
     });
-    expect(result.platform).toEqual([]);
+    // no ClusterIssuer: platform/dokku/ holds only its (empty) kustomization
+    expect(result.platform.map((m) => m.path)).toEqual(['platform/dokku/kustomization.yaml']);
   });
 
   it('puts certificate annotations and labels on the Certificate and secret labels into its secretTemplate', () => {

@@ -12,7 +12,7 @@ describe('per-app objects', () => {
     expect(find(result, 'Namespace', 'lollipop').metadata).toEqual({
       name: 'lollipop',
       labels: { 'dokku.com/managed': 'true', 'app.kubernetes.io/managed-by': 'dokku-gitops' },
-      annotations: { 'dokku.com/managed': 'true', 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
+      annotations: { 'dokku.com/managed': 'true', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' },
     });
     expect(objectsOf(result).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['lollipop']);
     expect(find(result, 'Deployment', 'a-web').metadata.namespace).toBe('lollipop');

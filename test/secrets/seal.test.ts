@@ -416,3 +416,24 @@ function sortedEnvSecret(): Record<string, unknown> {
       : value;
   return sortKeys(secret) as Record<string, unknown>;
 }
+
+describe('sealSecretFile keeps the GitOps agent in control of sealed Secrets', () => {
+  test('copies Argo CD and Flux annotations of the Secret onto the SealedSecret', async () => {
+    // GIVEN a release Job's env Secret, an Argo CD PreSync hook
+    const secret = envSecret();
+    (secret.metadata as Record<string, unknown>).annotations = {
+      'argocd.argoproj.io/hook': 'PreSync',
+      'argocd.argoproj.io/sync-wave': '-1',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+      'example.com/other': 'stays on the template only',
+    };
+    // WHEN
+    const doc = parse((await sealSecretFile({ path: PATH, object: secret }, sealed())).content);
+    // THEN the agent sees the hook on the object it applies
+    expect(doc.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+    expect(doc.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+    expect(doc.metadata.annotations['kustomize.toolkit.fluxcd.io/prune']).toBe('disabled');
+    expect(doc.metadata.annotations['example.com/other']).toBeUndefined();
+    expect(doc.spec.template.metadata.annotations['example.com/other']).toBe('stays on the template only');
+  });
+});
