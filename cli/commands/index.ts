@@ -9,6 +9,7 @@ import { diffCommand } from './diff.js';
 import { destroyCommand } from './destroy.js';
 import { pushCommand } from './push.js';
 import { agentCommand } from './agent.js';
+import { clusterCommand } from './cluster.js';
 import { collectCommand } from './collect.js';
 
-export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, deployCommand, diffCommand, destroyCommand, pushCommand, agentCommand, collectCommand];
+export const commands: Array<() => Command> = [synthCommand, validateCommand, schemaCommand, keysCommand, deployCommand, diffCommand, destroyCommand, pushCommand, agentCommand, collectCommand, clusterCommand];
