@@ -9,7 +9,7 @@
  * first. `stop()` kills the servers and deletes the namespaces, bridge and temporary files.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ export interface LabNode {
 export interface Lab {
   /** `netns` when nodes have their own network namespaces, `loopback` otherwise. */
   readonly mode: 'netns' | 'loopback';
+  /** The third octet of the lab's 10.203.X.0/24 in netns mode. */
+  readonly subnet: number;
   /** The nodes. */
   readonly nodes: readonly LabNode[];
   /** Temporary directory of the lab. */
@@ -121,11 +123,47 @@ function waitForListening(child: ChildProcess, what: string): Promise<void> {
   });
 }
 
+/**
+ * Claim a free 10.203.X.0/24 for this lab, starting at `preferred`: one not on any interface and not
+ * claimed by another running lab (a directory created atomically, naming its owner's pid), so that
+ * test runs at the same time on this machine never share addresses.
+ */
+function claimSubnet(preferred: number): { subnet: number; release: () => void } {
+  const inUse = spawnSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' }).stdout ?? '';
+  for (let i = 0; i < 200; i += 1) {
+    const subnet = ((preferred + i) % 250) + 1;
+    if (inUse.includes(`10.203.${subnet}.`)) continue;
+    const claim = join(tmpdir(), `dokku-gitops-lab-subnet-${subnet}`);
+    try {
+      mkdirSync(claim);
+    } catch {
+      const owner = Number(existsSync(join(claim, 'pid')) ? readFileSync(join(claim, 'pid'), 'utf8') : '0');
+      let alive = false;
+      try {
+        alive = owner > 0 && process.kill(owner, 0);
+      } catch {
+        alive = false;
+      }
+      // a claim whose owner died (or never wrote its pid) more than a minute ago is stale
+      if (alive || Date.now() - statSync(claim).mtimeMs < 60_000) continue;
+      rmSync(claim, { recursive: true, force: true });
+      try {
+        mkdirSync(claim);
+      } catch {
+        continue;
+      }
+    }
+    writeFileSync(join(claim, 'pid'), String(process.pid));
+    return { subnet, release: () => rmSync(claim, { recursive: true, force: true }) };
+  }
+  throw new Error('no free 10.203.X.0/24 for the lab');
+}
+
 /** Options of `startLab`. */
 export interface LabOptions {
   /** How many nodes. */
   readonly nodes: number;
-  /** The third octet of the lab's 10.203.X.0/24 (unique per test file running at the same time). */
+  /** The preferred third octet of the lab's 10.203.X.0/24; a free one is claimed from there on. */
   readonly subnet: number;
   /** The k3s version each node's stand-in reports before anything pins one. */
   readonly versions?: readonly string[];
@@ -135,7 +173,9 @@ export interface LabOptions {
 export async function startLab(options: LabOptions): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'dokku-gitops-lab-'));
   const mode = canCreateNetns() ? 'netns' : 'loopback';
-  const tag = `dg${options.subnet}x${process.pid % 1000}`;
+  const claimed = mode === 'netns' ? claimSubnet(options.subnet) : { subnet: options.subnet, release: () => undefined };
+  const subnet = claimed.subnet;
+  const tag = `dg${subnet}x${process.pid % 1000}`;
   const bridge = `${tag}br`;
   const children: ChildProcess[] = [];
   const namespaces: string[] = [];
@@ -154,6 +194,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     }
     for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     if (bridgeCreated) spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+    claimed.release();
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -171,7 +212,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     if (mode === 'netns') {
       run('ip', ['link', 'add', bridge, 'type', 'bridge']);
       bridgeCreated = true;
-      run('ip', ['addr', 'add', `10.203.${options.subnet}.1/24`, 'dev', bridge]);
+      run('ip', ['addr', 'add', `10.203.${subnet}.1/24`, 'dev', bridge]);
       run('ip', ['link', 'set', bridge, 'up']);
     }
 
@@ -191,7 +232,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
       let netns: string | undefined;
       if (mode === 'netns') {
         netns = `${tag}n${i}`;
-        address = `10.203.${options.subnet}.${10 + i}`;
+        address = `10.203.${subnet}.${10 + i}`;
         port = 22;
         apiPort = 6443;
         run('ip', ['netns', 'add', netns]);
@@ -245,6 +286,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     writeFileSync(knownHosts, `${knownHostsLines.join('\n')}\n`);
     return {
       mode,
+      subnet,
       nodes,
       dir,
       clusterDir,

@@ -92,7 +92,7 @@ describe('ssh operator against real sshd', () => {
     // THEN
     expect(seen).toEqual(lab.nodes.map((n) => n.root));
     expect(new Set(lab.nodes.map((n) => n.hostKey)).size).toBe(3);
-    if (lab.mode === 'netns') expect(lab.nodes.map((n) => n.address)).toEqual(['10.203.7.11', '10.203.7.12', '10.203.7.13']);
+    if (lab.mode === 'netns') expect(lab.nodes.map((n) => n.address)).toEqual([11, 12, 13].map((host) => `10.203.${lab.subnet}.${host}`));
   });
 
   it('fails if the host key is not in known_hosts', async () => {
