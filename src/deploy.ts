@@ -14,7 +14,7 @@
  * wins: every commit records its start time (trailer `Dokku-Deploy-Started`), and a deploy
  * does not overwrite an app folder last written by a deploy that started after it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appAgentManifests, detectAgent } from './agents/manifests.js';
 import { compile, type CompileResult, type Manifest } from './compile.js';
@@ -634,7 +634,12 @@ async function sopsRecipients(clone: WorkingClone, given: readonly string[], hom
   const found = new Set<string>(given.map((r) => r.trim()).filter(Boolean));
   const config = clone.read('.sops.yaml');
   if (config !== undefined) for (const r of recipientsFromSopsConfig(config)) found.add(r);
-  if (existsSync(join(keysHome(home), AGE_KEY_FILE))) found.add(await recipientOf(loadIdentity(home)));
+  const identityFile = join(keysHome(home), AGE_KEY_FILE);
+  if (existsSync(identityFile)) {
+    // age-keygen's format names the public key in a comment: no need to load age to derive it
+    const listed = /^# public key: (age1[0-9a-z]+)$/m.exec(readFileSync(identityFile, 'utf8'))?.[1];
+    found.add(listed ?? (await recipientOf(loadIdentity(home))));
+  }
   return [...found].sort();
 }
 

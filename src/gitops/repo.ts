@@ -221,8 +221,9 @@ export class WorkingClone {
   async newerDeploys(roots: readonly string[], started: number): Promise<Map<string, { sha: string; started: number }>> {
     const found = new Map<string, { sha: string; started: number }>();
     if (this.unborn || roots.length === 0) return found;
-    // commit dates bound the walk; the margin absorbs clock differences between hosts
-    const since = new Date(started - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    // a deploy that started later committed later: commit dates bound the walk (the margin covers
+    // their one-second resolution and clock differences between hosts)
+    const since = new Date(started - 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
     // rev-list --count always prints (no simple-git silent wait) and is enough in the common case
     const count = Number((await this.git.run(['rev-list', '--count', `--since=${since}`, 'HEAD', '--', ...roots])).trim());
     if (count === 0) return found;
@@ -247,7 +248,10 @@ export class WorkingClone {
     const spec = paths.length > 500 ? [...new Set(paths.map(ownerRoot))] : [...paths];
     const added = await this.git.run(['add', '--all', '--verbose', '--', ...spec]);
     if (added.trim() === '') return undefined;
-    const out = await this.git.run(['-c', 'core.abbrev=40', 'commit', '--no-verify', '--cleanup=verbatim', '-m', message]);
+    // from a file: a message listing many apps would exceed the size limit of one argument
+    const file = join(this.dir, '.git', 'DOKKU_GITOPS_MSG');
+    writeFileSync(file, message);
+    const out = await this.git.run(['-c', 'core.abbrev=40', 'commit', '--no-verify', '--cleanup=verbatim', '--file', file]);
     const sha = /^\[[^\]]*?([0-9a-f]{40})\]/m.exec(out)?.[1];
     if (sha === undefined) return undefined;
     this.unborn = false;
@@ -426,7 +430,15 @@ export class WorkingClone {
   }
 
   private async checkOrigin(): Promise<void> {
-    const url = (await this.git.run(['config', '--get', 'remote.origin.url']).catch(() => '')).trim();
+    // read .git/config directly (one git process less per run); ask git when it does not match,
+    // as git may have quoted the value
+    const config = readFileSync(join(this.dir, '.git', 'config'), 'utf8');
+    const section = /^\[remote "origin"\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(config)?.[1] ?? '';
+    let url = /^\s*url\s*=\s*(.*?)\s*$/m.exec(section)?.[1] ?? '';
+    if (url !== this.remote) {
+      const asked = await this.git.attempt(['config', '--get', 'remote.origin.url']);
+      url = asked.ok ? asked.output.trim() : '';
+    }
     if (url !== this.remote) {
       throw new DokkuGitopsError(
         `'--workdir' '${this.dir}' is a working clone of '${redactUrl(url)}', not of '${this.remoteName}': give another '--workdir'`,
@@ -447,14 +459,17 @@ export class WorkingClone {
         rmSync(join(gitDir, 'rebase-apply'), { recursive: true, force: true });
       }
     }
-    const status = parseStatus(await this.git.run(['status', '--porcelain', '--branch', '--untracked-files=no']));
+    // every change of the work tree or of the checked-out branch happens between startWriting()
+    // and finishWriting(): without the marker, the clone is as the last run left it
     const writing = existsSync(this.marker);
+    if (!writing) return;
+    const status = parseStatus(await this.git.run(['status', '--porcelain', '--branch', '--untracked-files=no']));
     if (status.branch !== this.branch) {
       this.log(`recovering the working clone: back to branch '${this.branch}' from ${status.branch ?? 'a detached HEAD'}`);
       if (status.unborn) await this.git.run(['symbolic-ref', 'HEAD', `refs/heads/${this.branch}`]);
       else await this.git.run(['checkout', '--force', this.branch]);
     }
-    if (writing || status.dirty) {
+    {
       this.log('recovering the working clone: resetting files a previous run left half-written');
       const now = parseStatus(await this.git.run(['status', '--porcelain', '--branch', '--untracked-files=no']));
       if (now.unborn) await this.git.run(['rm', '-r', '--cached', '--quiet', '--ignore-unmatch', '--', '.']);
@@ -497,20 +512,21 @@ export class WorkingClone {
    * remote-tracking branch, or all of them when the remote does not have the branch).
    */
   private async readStatus(remoteMayHaveBranch: boolean): Promise<{ unborn: boolean; ahead: number; behind: number }> {
-    const status = parseStatus(await this.git.run(['status', '--porcelain', '--branch', '--untracked-files=no']));
-    this.unborn = status.unborn;
-    let ahead = 0;
-    let behind = 0;
-    if (!status.unborn) {
-      // independent of the branch's upstream configuration; fails when there is no remote-tracking ref
-      const counted = remoteMayHaveBranch
-        ? await this.git.attempt(['rev-list', '--left-right', '--count', `HEAD...refs/remotes/origin/${this.branch}`])
-        : undefined;
-      if (counted?.ok) [ahead, behind] = counted.output.trim().split(/\s+/).map(Number) as [number, number];
-      else ahead = Number((await this.git.run(['rev-list', '--count', 'HEAD'])).trim());
+    // rev-list prints in every case (no simple-git silent wait) and needs no upstream configuration
+    if (remoteMayHaveBranch) {
+      const counted = await this.git.attempt(['rev-list', '--left-right', '--count', `HEAD...refs/remotes/origin/${this.branch}`]);
+      if (counted.ok) {
+        const [ahead = 0, behind = 0] = counted.output.trim().split(/\s+/).map(Number);
+        this.unborn = false;
+        this.ahead = ahead;
+        return { unborn: false, ahead, behind };
+      }
     }
-    this.ahead = ahead;
-    return { unborn: status.unborn, ahead, behind };
+    // no remote-tracking branch: every local commit is queued; no commit at all: an unborn branch
+    const all = await this.git.attempt(['rev-list', '--count', 'HEAD']);
+    this.unborn = !all.ok;
+    this.ahead = all.ok ? Number(all.output.trim()) : 0;
+    return { unborn: this.unborn, ahead: this.ahead, behind: 0 };
   }
 
   /**
@@ -527,14 +543,18 @@ export class WorkingClone {
     if (!this.remoteHasBranch) return;
     const tracking = `refs/remotes/origin/${this.branch}`;
     if (status.unborn) {
+      this.startWriting();
       await this.git.run(['checkout', '--force', '-B', this.branch, tracking]);
+      this.finishWriting();
       this.unborn = false;
       this.ahead = 0;
       return;
     }
     if (status.behind === 0) return;
     if (status.ahead === 0) {
+      this.startWriting();
       await this.git.run(['reset', '--hard', tracking]);
+      this.finishWriting();
       return;
     }
     const queued = await this.commits(['--reverse', `${tracking}..HEAD`]);
@@ -542,16 +562,17 @@ export class WorkingClone {
     const newest = new Map<string, number>();
     for (const c of upstream) for (const p of c.paths) newest.set(ownerRoot(p), Math.max(newest.get(ownerRoot(p)) ?? 0, c.started ?? 0));
     const overlap = queued.some((q) => q.paths.some((p) => newest.has(ownerRoot(p))));
+    this.startWriting();
     if (!overlap) {
       const rebased = await this.git.attempt(['rebase', '--no-autosquash', '--no-autostash', tracking]);
       if (rebased.ok) {
+        this.finishWriting();
         this.ahead = queued.length;
         return;
       }
       // cannot happen for disjoint folders; fall back to the folder replay all the same
       await this.git.attempt(['rebase', '--abort']);
     }
-    this.startWriting();
     await this.git.run(['checkout', '--force', '--detach', tracking]);
     let kept = 0;
     for (const q of queued) {
