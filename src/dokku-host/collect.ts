@@ -35,7 +35,7 @@ import {
   type Report,
   type StorageEntryInfo,
 } from './_reports.js';
-import { commandLine, localDokkuRunner, type DokkuRunner } from './runner.js';
+import { commandLine, localDokkuRunner, type DokkuCommandResult, type DokkuRunner } from './runner.js';
 
 /**
  * scheduler-k3s properties that shape the manifests, as `scheduler-k3s:set` stores them. The
@@ -153,15 +153,7 @@ class Dokku {
   /** Stdout of `dokku <args>`. @throws DokkuGitopsError naming the command when it exits non-zero */
   public async text(args: readonly string[]): Promise<string> {
     const result = await this.runner.run(args);
-    if (result.exitCode !== 0) {
-      // Dokku prints failures as ' !     <message>' on stderr (plugins/common/log.go LogFail)
-      const why = (result.stderr || result.stdout)
-        .split('\n')
-        .map((line) => line.replace(/^\s*!\s+/, '').trim())
-        .filter(Boolean)
-        .join('; ');
-      throw new DokkuGitopsError(`'${commandLine(args)}' failed with exit code ${result.exitCode}${why ? `: ${why}` : ''}`, 'failure');
-    }
+    if (result.exitCode !== 0) throw failed(args, result);
     return result.stdout;
   }
 
@@ -183,10 +175,10 @@ async function collectApp(dokku: Dokku, app: string, options: CollectOptions, wa
   if (exists.exitCode !== 0) {
     const ran = commandLine(['apps:exists', app]);
     if (exists.exitCode === 20 || /does not exist/.test(exists.stderr)) throw new DokkuGitopsError(`app '${app}' does not exist on this Dokku host ('${ran}' exited ${exists.exitCode})`, 'failure');
-    await dokku.text(['apps:exists', app]);
+    throw failed(['apps:exists', app], exists);
   }
   const name = options.name ?? app;
-  const json = (cmd: string, ...more: string[]) => [cmd, app, ...more, '--format', 'json'];
+  const json = (cmd: string) => [cmd, app, '--format', 'json'];
 
   // settled together, then read in this order, so that the first failure named is always the same
   const pending = {
@@ -213,8 +205,7 @@ async function collectApp(dokku: Dokku, app: string, options: CollectOptions, wa
   const scale = scaleOf(await pending.scale);
   const builder = builderOf(await pending.builder);
   let domains = domainsOf(await pending.domains);
-  const portsArgs = json('ports:report');
-  const ports = portsOf(commandLine(portsArgs), await pending.ports);
+  const ports = portsOf(commandLine(json('ports:report')), await pending.ports);
   const resources = resourcesOf(await pending.resources, warn);
   const registry = await pending.registry;
   const nginx = nginxOf(await pending.nginx);
@@ -306,6 +297,17 @@ async function collectGlobal(dokku: Dokku, warn: (m: string) => void): Promise<G
     autoscalingAuth: autoscalingAuthOf(await pending.autoscalingAuth),
   });
   return { apiVersion: STATE_API_VERSION, kind: 'Global', spec };
+}
+
+/** The error of a `dokku` subcommand that exited non-zero, with what it printed. */
+function failed(args: readonly string[], result: DokkuCommandResult): DokkuGitopsError {
+  // Dokku prints failures as ' !     <message>' on stderr (plugins/common/log.go LogFail)
+  const why = (result.stderr || result.stdout)
+    .split('\n')
+    .map((line) => line.replace(/^\s*!\s+/, '').trim())
+    .filter(Boolean)
+    .join('; ');
+  return new DokkuGitopsError(`'${commandLine(args)}' failed with exit code ${result.exitCode}${why ? `: ${why}` : ''}`, 'failure');
 }
 
 /**
