@@ -57,8 +57,18 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   plugins: [precompiledValidator],
-  // CommonJS dependencies (cdk8s, simple-git, ssh2) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // CommonJS dependencies (cdk8s, simple-git, ssh2) call require() for Node built-ins, and some
+  // read __dirname / __filename: give them the bundle's own.
+  banner: {
+    js: [
+      "import { createRequire as __createRequire } from 'node:module';",
+      "import { fileURLToPath as __fileURLToPath } from 'node:url';",
+      "import { dirname as __pathDirname } from 'node:path';",
+      'const require = __createRequire(import.meta.url);',
+      'const __filename = __fileURLToPath(import.meta.url);',
+      'const __dirname = __pathDirname(__filename);',
+    ].join(' '),
+  },
   // ssh2's optional native bindings are not installed (their install scripts are denied).
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
 });
