@@ -2,8 +2,11 @@
  * `dokku gitops:*` subcommands, run as Dokku runs a plugin's subcommands:
  * `$PLUGIN_ENABLED_PATH/gitops/subcommands/<name> gitops:<name> <args>`.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { PluginHost } from './_host.js';
+
+// each test runs several deploys (node, git, SOPS); under a full parallel run they take a while
+vi.setConfig({ testTimeout: 180_000 });
 
 const APP = 'node-js-app';
 

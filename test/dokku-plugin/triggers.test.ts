@@ -13,8 +13,11 @@
  *   IsDeployed, plugins/ps/functions.go getProcessCount
  * - post-domains-update <app> <action> <domains...>: plugins/domains/functions
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PluginHost } from './_host.js';
+
+// each test runs several deploys (node, git, SOPS); under a full parallel run they take a while
+vi.setConfig({ testTimeout: 180_000 });
 
 const APP = 'node-js-app';
 /** $DOKKU_PID of the deploy in progress; the fixture holds its Procfile.4242. */
