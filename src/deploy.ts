@@ -16,7 +16,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appAgentManifests, detectAgent } from './agents/manifests.js';
 import { compile, type CompileResult, type Manifest } from './compile.js';
 import { DokkuGitopsError, InputError } from './errors.js';
 import { assertAppName, gitopsHome, normalizeRepo, ownerRoot, pathProblem, redactUrl } from './gitops/_paths.js';
@@ -308,16 +307,34 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const home = gitopsHome(options.home);
   checkSecretsOptions(options);
   const key = hmacKey(home);
-  const { compiled, state } = compiledOf(options, key);
-  checkCompiled(compiled);
-  refusePlaintext(options, compiled);
+  // the working clone is locked and fetched (git child processes) while this process compiles
+  const opening = openClone(options, options.mode === 'pr');
+  // handled below, after compiling; this keeps an early failure from counting as unhandled
+  opening.catch(() => {});
+  await new Promise((resolve) => setImmediate(resolve));
+  let compiled: CompileResult;
+  let state: State | undefined;
+  try {
+    ({ compiled, state } = compiledOf(options, key));
+    checkCompiled(compiled);
+    refusePlaintext(options, compiled);
+  } catch (err) {
+    // bad input is reported as such, whatever became of the clone
+    (await opening.catch(() => undefined))?.close();
+    throw err;
+  }
   // `ps:stop` deploys a state whose apps are all stopped: say so in the commit
   const action = options.action ?? (state !== undefined && state.apps.length > 0 && state.apps.every((a) => a.spec.stopped === true) ? 'stop' : 'deploy');
   const tCompiled = performance.now();
 
-  const clone = await openClone(options, options.mode === 'pr');
+  const clone = await opening;
   try {
     const tOpen = performance.now();
+    // ask git for later-started deploys of these folders while this process seals and summarizes
+    const dirs = [...compiled.apps.map((a) => a.dir), ...(compiled.global ? ['platform/dokku'] : [])];
+    const newer = options.mode === 'pr' ? undefined : clone.newerDeploys(dirs, started);
+    newer?.catch(() => {});
+    await new Promise((resolve) => setImmediate(resolve));
     const prepared = await buildUnits(clone, compiled, options, key, home);
     if (options.mode === 'pr') {
       if (clone.ahead > 0) await clone.deliver({ retryTimeoutMs: options.retryTimeoutMs });
@@ -332,7 +349,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
         timings: timings(t0, tCompiled, tOpen, t, t, t),
       });
     }
-    return await commitAndDeliver(clone, prepared, action, started, options, t0, tCompiled, tOpen);
+    return await commitAndDeliver(clone, prepared, newer ?? clone.newerDeploys(dirs, started), action, started, options, t0, tCompiled, tOpen);
   } finally {
     clone.close();
   }
@@ -399,7 +416,7 @@ export async function destroy(options: DestroyOptions): Promise<DeployResult> {
         timings: timings(t0, t0, tOpen, t, t, t),
       });
     }
-    return await commitAndDeliver(clone, { units: [unit], shared: {} }, 'destroy', started, options, t0, t0, tOpen);
+    return await commitAndDeliver(clone, { units: [unit], shared: {} }, clone.newerDeploys([dir], started), 'destroy', started, options, t0, t0, tOpen);
   } finally {
     clone.close();
   }
@@ -433,6 +450,7 @@ export async function push(options: RepoOptions): Promise<DeployResult> {
 async function commitAndDeliver(
   clone: WorkingClone,
   prepared: Prepared,
+  newerDeploys: Promise<Map<string, { sha: string; started: number }>>,
   action: 'deploy' | 'stop' | 'destroy',
   started: number,
   options: RepoOptions,
@@ -441,25 +459,25 @@ async function commitAndDeliver(
   tOpen: number,
 ): Promise<DeployResult> {
   const log = options.log ?? (() => {});
+  const planned = prepared.units
+    .map((unit) => ({ unit, plan: planTree(clone.dir, unit.spec) }))
+    .filter((p) => !isEmptyPlan(p.plan))
+    .map((p) => ({ ...p, change: summarizeApp(p.unit.name, subtree(p.plan.before, p.unit.dir), subtree(p.plan.after, p.unit.dir)) }));
   // a deploy that started after this one already wrote some of these folders: keep its state
-  const newer = await clone.newerDeploys(
-    prepared.units.map((u) => u.dir),
-    started,
-  );
+  const newer = await newerDeploys;
   const superseded: string[] = [];
-  const units = prepared.units.filter((u) => {
+  for (const u of prepared.units) {
     const n = newer.get(u.dir);
-    if (n === undefined) return true;
+    if (n === undefined) continue;
     superseded.push(u.name);
     log(`${u.dir}: not written, the repository holds a deploy that started later (${new Date(n.started).toISOString()}, commit ${n.sha.slice(0, 12)})`);
-    return false;
-  });
-  const plans = units.map((u) => ({ unit: u, plan: planTree(clone.dir, u.spec) })).filter((p) => !isEmptyPlan(p.plan));
+  }
+  const plans = planned.filter((p) => !newer.has(p.unit.dir));
   const shared = sharedFilesPlan(clone, prepared.shared, plans.length > 0);
   const tWritten0 = performance.now();
   let commit: string | undefined;
   let message: string | undefined;
-  const changes = plans.map(({ unit, plan }) => summarizeApp(unit.name, subtree(plan.before, unit.dir), subtree(plan.after, unit.dir)));
+  const changes = plans.map((p) => p.change);
   let tWritten = tWritten0;
   let tCommitted = tWritten0;
   if (plans.length > 0) {
@@ -470,9 +488,17 @@ async function commitAndDeliver(
     trailers[STARTED_TRAILER] = new Date(started).toISOString();
     message = commitMessage(action, changes, trailers);
     clone.startWriting();
-    const touched = [...plans.flatMap(({ plan }) => applyPlan(clone.dir, plan)), ...(shared ? applyPlan(clone.dir, shared) : [])];
+    // one plan for all units: a first deploy of many apps is written with many writes in flight
+    const all = [...plans.map((p) => p.plan), ...(shared ? [shared] : [])];
+    const touched = await applyPlan(clone.dir, {
+      write: Object.assign({}, ...all.map((p) => p.write)) as FileTree,
+      delete: all.flatMap((p) => p.delete),
+      before: {},
+      after: {},
+    });
     tWritten = performance.now();
-    commit = await clone.commit(touched, message);
+    const tracked = all.every((p) => Object.keys(p.write).every((path) => path in p.before));
+    commit = await clone.commit(touched, message, tracked);
     clone.finishWriting();
     tCommitted = performance.now();
     if (commit !== undefined) log(`committed ${commit.slice(0, 12)} ${message.split('\n')[0]}`);
@@ -522,7 +548,7 @@ async function review(
     await clone.enterReview(branch);
     let status: 'pushed' | 'up-to-date';
     try {
-      const touched = [...applyPlan(clone.dir, plan), ...(shared ? applyPlan(clone.dir, shared) : [])];
+      const touched = [...(await applyPlan(clone.dir, plan)), ...(shared ? await applyPlan(clone.dir, shared) : [])];
       await clone.commit(touched, message);
       status = await clone.pushReview(branch);
     } finally {
@@ -595,16 +621,18 @@ async function buildUnits(
     return files;
   };
   const cluster = options.cluster ?? DEFAULT_CLUSTER;
-  const agent = options.agent ?? detectAgent((path) => clone.read(path), cluster);
+  // the agents module (cdk8s constructs of CRDs) is loaded only for a repository set up for one
+  const agents = options.agent !== undefined || existsSync(join(clone.dir, 'clusters', cluster)) ? await import('./agents/manifests.js') : undefined;
+  const agent = options.agent ?? agents?.detectAgent((path) => clone.read(path), cluster);
   const agentRepoUrl = agent === undefined ? '' : (options.agentRepoUrl ?? agentRepoUrlIn(clone, agent, cluster) ?? clone.remote);
   const units: Unit[] = [];
   for (const app of compiled.apps) {
     const files = await seal(app.manifests);
-    if (agent !== undefined) {
+    if (agent !== undefined && agents !== undefined) {
       // the agent's per-app objects (a Flux Kustomization or an Argo CD Application) follow the app
       Object.assign(
         files,
-        appAgentManifests({
+        agents.appAgentManifests({
           agent,
           cluster,
           app: app.name,

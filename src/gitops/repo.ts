@@ -227,10 +227,11 @@ export class WorkingClone {
     // rev-list --count always prints (no simple-git silent wait) and is enough in the common case
     const count = Number((await this.git.run(['rev-list', '--count', `--since=${since}`, 'HEAD', '--', ...roots])).trim());
     if (count === 0) return found;
-    for (const c of await this.commits([`--since=${since}`, 'HEAD'], roots)) {
+    // one root (a one-app deploy): every commit listed touched it, no need for the changed paths
+    const single = roots.length === 1 ? roots[0] : undefined;
+    for (const c of await this.commits([`--since=${since}`, 'HEAD'], roots, single === undefined)) {
       if (c.started === undefined || c.started <= started) continue;
-      for (const p of c.paths) {
-        const root = ownerRoot(p);
+      for (const root of single !== undefined ? [single] : c.paths.map(ownerRoot)) {
         if (roots.includes(root) && (found.get(root)?.started ?? 0) < c.started) found.set(root, { sha: c.sha, started: c.started });
       }
     }
@@ -240,18 +241,28 @@ export class WorkingClone {
   /**
    * Stage the given paths (written or deleted files, or whole folders) and commit them.
    *
+   * With `tracked` (every path is a file HEAD already has, changed or removed), one git process
+   * stages and commits; otherwise `git add` runs first, for the new files.
+   *
    * @returns the new commit, or undefined when nothing changed
    */
-  async commit(paths: readonly string[], message: string): Promise<string | undefined> {
+  async commit(paths: readonly string[], message: string, tracked = false): Promise<string | undefined> {
     if (paths.length === 0) return undefined;
     // a long list would exceed the command-line limit: stage the owner folders instead
     const spec = paths.length > 500 ? [...new Set(paths.map(ownerRoot))] : [...paths];
-    const added = await this.git.run(['add', '--all', '--verbose', '--', ...spec]);
-    if (added.trim() === '') return undefined;
     // from a file: a message listing many apps would exceed the size limit of one argument
     const file = join(this.dir, '.git', 'DOKKU_GITOPS_MSG');
     writeFileSync(file, message);
-    const out = await this.git.run(['-c', 'core.abbrev=40', 'commit', '--no-verify', '--cleanup=verbatim', '--file', file]);
+    const commit = ['-c', 'core.abbrev=40', 'commit', '--no-verify', '--cleanup=verbatim', '--file', file];
+    let out: string;
+    if (tracked) {
+      // only changed and removed files that git knows: `commit --include` stages them itself
+      out = await this.git.run([...commit, '--include', '--', ...spec]);
+    } else {
+      const added = await this.git.run(['add', '--all', '--verbose', '--', ...spec]);
+      if (added.trim() === '') return undefined;
+      out = await this.git.run(commit);
+    }
     const sha = /^\[[^\]]*?([0-9a-f]{40})\]/m.exec(out)?.[1];
     if (sha === undefined) return undefined;
     this.unborn = false;
@@ -596,12 +607,12 @@ export class WorkingClone {
   }
 
   /** Commits of a range with the paths they change (first-parent diff for merges) and their start trailer. */
-  private async commits(range: readonly string[], paths: readonly string[] = []): Promise<CommitInfo[]> {
+  private async commits(range: readonly string[], paths: readonly string[] = [], names = true): Promise<CommitInfo[]> {
     const out = await this.git.run([
       'log',
       '--no-renames',
       '--diff-merges=first-parent',
-      '--name-only',
+      ...(names ? ['--name-only'] : []),
       `--format=%x1e%H%x1f%(trailers:key=${STARTED_TRAILER},valueonly,separator=%x2C)`,
       ...range,
       '--',

@@ -8,10 +8,14 @@
  * recreated, so git re-hashes only what changed.
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DokkuGitopsError } from '../errors.js';
 import { resolveInside } from './_paths.js';
 import type { FileTree } from './tree.js';
+
+/** Plans with more files than this are written with many writes in flight. */
+const PARALLEL_FROM = 64;
 
 /** What part of a repository should look like. */
 export interface TreeSpec {
@@ -85,9 +89,12 @@ export function planTree(root: string, spec: TreeSpec): TreePlan {
 /**
  * Carry out a plan: remove files (and folders left empty), then write files in place.
  *
+ * Small plans (one app) are written synchronously; large ones (a first deploy of many apps) with
+ * many writes in flight, which spreads the kernel's cost of creating files over every core.
+ *
  * @returns the paths written or removed, sorted
  */
-export function applyPlan(root: string, plan: TreePlan): string[] {
+export async function applyPlan(root: string, plan: TreePlan): Promise<string[]> {
   for (const path of plan.delete) {
     unlinkSync(resolveInside(root, path));
     // folders left empty would stay as clutter in the work tree (git does not track them)
@@ -95,10 +102,22 @@ export function applyPlan(root: string, plan: TreePlan): string[] {
       if (!removeIfEmpty(join(root, dir))) break;
     }
   }
-  for (const [path, content] of Object.entries(plan.write)) {
-    const abs = resolveInside(root, path);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, content);
+  const writes = Object.entries(plan.write).map(([path, content]) => ({ abs: resolveInside(root, path), content }));
+  if (writes.length <= PARALLEL_FROM) {
+    for (const { abs, content } of writes) {
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, content);
+    }
+  } else {
+    for (const dir of new Set(writes.map((w) => dirname(w.abs)))) mkdirSync(dir, { recursive: true });
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < writes.length) {
+        const { abs, content } = writes[next++]!;
+        await writeFile(abs, content);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
   }
   return [...plan.delete, ...Object.keys(plan.write)].sort();
 }

@@ -184,7 +184,8 @@ describe('dokku-gitops deploy (CLI)', () => {
       states.map((s, i) => run(['deploy', s.path, '--repo', remote, ...(separate ? ['--workdir', join(dir, `w${i}`)] : [])])),
     );
     // THEN
-    expect(runs.map((r) => [r.code, r.stderr.includes('error')])).toEqual(runs.map(() => [0, false]));
+    // a failing run shows its stderr in the assertion
+    expect(runs.map((r) => (r.code === 0 && !r.stderr.includes('error') ? 'ok' : `exit ${r.code}: ${r.stderr}`))).toEqual(runs.map(() => 'ok'));
     const log = history(remote);
     expect(log).toHaveLength(20);
     expect(log.every((c) => c.parents.length <= 1)).toBe(true);
@@ -229,7 +230,12 @@ describe('dokku-gitops deploy (CLI)', () => {
     const dir = tempDir();
     const remote = bareRemote(dir);
     const apps = ['alpha', 'bravo', 'charlie'];
-    for (const app of apps) expect((await run(['deploy', stateFile(dir, app, 0).path, '--repo', remote])).code).toBe(0);
+    let duration = 0;
+    for (const app of apps) {
+      const t = Date.now();
+      expect((await run(['deploy', stateFile(dir, app, 0).path, '--repo', remote])).code).toBe(0);
+      duration = Math.max(duration, Date.now() - t);
+    }
     const secrets: string[] = [];
     const outcomes: string[] = [];
     for (let trial = 1; trial <= 10; trial++) {
@@ -238,7 +244,8 @@ describe('dokku-gitops deploy (CLI)', () => {
       secrets.push(state.secret);
       // WHEN a deploy is killed somewhere between start-up and push
       const victim = start(['deploy', state.path, '--repo', remote]);
-      const delay = Math.floor(Math.random() * 900);
+      // anywhere from start-up to the push: a deploy takes about `duration`
+      const delay = Math.floor(Math.random() * duration);
       await new Promise((r) => setTimeout(r, delay));
       victim.child.kill('SIGKILL');
       const killed = await victim.done;

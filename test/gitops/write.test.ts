@@ -15,7 +15,7 @@ function tree(root: string, files: Record<string, string>): void {
 }
 
 describe('planTree / applyPlan', () => {
-  test('replaces an owned folder whole: writes changed files, prunes files no longer produced, leaves others alone', () => {
+  test('replaces an owned folder whole: writes changed files, prunes files no longer produced, leaves others alone', async () => {
     // GIVEN
     const root = tempDir();
     tree(root, {
@@ -32,7 +32,7 @@ describe('planTree / applyPlan', () => {
       folders: ['apps/a'],
       files: { 'apps/a/deployment-a.yaml': 'new\n', 'apps/a/service-a.yaml': 'same\n', 'apps/a/kustomization.yaml': 'k2\n' },
     });
-    const touched = applyPlan(root, plan);
+    const touched = await applyPlan(root, plan);
     // THEN
     expect(plan.write).toEqual({ 'apps/a/deployment-a.yaml': 'new\n', 'apps/a/kustomization.yaml': 'k2\n' });
     expect(plan.delete).toEqual(['apps/a/release/job-a.yaml', 'apps/a/release/kustomization.yaml']);
@@ -57,25 +57,25 @@ describe('planTree / applyPlan', () => {
     expect([afterOther.ino, afterOther.mtimeMs]).toEqual([other.ino, other.mtimeMs]);
   });
 
-  test('overwrites changed files in place (same inode)', () => {
+  test('overwrites changed files in place (same inode)', async () => {
     // GIVEN
     const root = tempDir();
     tree(root, { 'apps/a/x.yaml': 'old\n' });
     const ino = statSync(join(root, 'apps/a/x.yaml')).ino;
     // WHEN
-    applyPlan(root, planTree(root, { folders: ['apps/a'], files: { 'apps/a/x.yaml': 'new\n' } }));
+    await applyPlan(root, planTree(root, { folders: ['apps/a'], files: { 'apps/a/x.yaml': 'new\n' } }));
     // THEN
     expect(statSync(join(root, 'apps/a/x.yaml')).ino).toBe(ino);
     expect(readFileSync(join(root, 'apps/a/x.yaml'), 'utf8')).toBe('new\n');
   });
 
-  test('an owned folder with no desired file is removed; single files are written and removed', () => {
+  test('an owned folder with no desired file is removed; single files are written and removed', async () => {
     // GIVEN
     const root = tempDir();
     tree(root, { 'apps/gone/a.yaml': 'a\n', 'clusters/default/apps/gone.yaml': 'k\n' });
     // WHEN
     const plan = planTree(root, { folders: ['apps/gone'], files: { '.sops.yaml': 'rules\n' }, remove: ['clusters/default/apps/gone.yaml', 'clusters/default/apps/none.yaml'] });
-    applyPlan(root, plan);
+    await applyPlan(root, plan);
     // THEN
     expect(plan.delete).toEqual(['apps/gone/a.yaml', 'clusters/default/apps/gone.yaml']);
     expect(existsSync(join(root, 'apps/gone'))).toBe(false);
@@ -83,16 +83,30 @@ describe('planTree / applyPlan', () => {
     expect(readFileSync(join(root, '.sops.yaml'), 'utf8')).toBe('rules\n');
   });
 
-  test('the same spec twice plans nothing', () => {
+  test('the same spec twice plans nothing', async () => {
     // GIVEN
     const root = tempDir();
     const spec = { folders: ['apps/a'], files: { 'apps/a/x.yaml': 'x\n' } };
-    applyPlan(root, planTree(root, spec));
+    await applyPlan(root, planTree(root, spec));
     // WHEN / THEN
     expect(isEmptyPlan(planTree(root, spec))).toBe(true);
   });
 
-  test('never reads or writes through a symlink: the link is replaced by a regular file', () => {
+  test('a large plan (many apps at once) writes every file, with many writes in flight', async () => {
+    // GIVEN 100 app folders of 7 files
+    const root = tempDir();
+    const files: Record<string, string> = {};
+    for (let a = 0; a < 100; a++) for (let f = 0; f < 7; f++) files[`apps/a${a}/f${f}.yaml`] = `app ${a} file ${f}\n`;
+    const folders = Array.from({ length: 100 }, (_, a) => `apps/a${a}`);
+    // WHEN
+    const touched = await applyPlan(root, planTree(root, { folders, files }));
+    // THEN
+    expect(touched).toHaveLength(700);
+    for (const [p, c] of Object.entries(files)) expect(readFileSync(join(root, p), 'utf8')).toBe(c);
+    expect(isEmptyPlan(planTree(root, { folders, files }))).toBe(true);
+  });
+
+  test('never reads or writes through a symlink: the link is replaced by a regular file', async () => {
     // GIVEN a committed symlink pointing outside the repository
     const root = tempDir();
     const outside = join(tempDir(), 'secret.txt');
@@ -102,7 +116,7 @@ describe('planTree / applyPlan', () => {
     symlinkSync(outside, join(root, 'apps/a/stale.yaml'));
     // WHEN
     const plan = planTree(root, { folders: ['apps/a'], files: { 'apps/a/x.yaml': 'x\n' } });
-    applyPlan(root, plan);
+    await applyPlan(root, plan);
     // THEN
     expect(plan.before).toEqual({});
     expect(plan.delete).toEqual(['apps/a/stale.yaml', 'apps/a/x.yaml']);
@@ -111,7 +125,7 @@ describe('planTree / applyPlan', () => {
     expect(existsSync(join(root, 'apps/a/stale.yaml'))).toBe(false);
   });
 
-  test('fails if a path goes through a symlinked folder', () => {
+  test('fails if a path goes through a symlinked folder', async () => {
     // GIVEN
     const root = tempDir();
     mkdirSync(join(root, 'apps'));
@@ -122,7 +136,7 @@ describe('planTree / applyPlan', () => {
     );
   });
 
-  test('fails if a file is both written and removed', () => {
+  test('fails if a file is both written and removed', async () => {
     const root = tempDir();
     expect(() => planTree(root, { folders: [], files: { 'a.yaml': 'x' }, remove: ['a.yaml'] })).toThrow("output path 'a.yaml' is both written and removed");
   });
@@ -142,7 +156,7 @@ describe('resolveInside', () => {
     expect(() => resolveInside('/repo', path)).toThrow(message);
   });
 
-  test('accepts a path inside the root', () => {
+  test('accepts a path inside the root', async () => {
     expect(resolveInside('/repo', 'apps/a/x.yaml')).toBe('/repo/apps/a/x.yaml');
   });
 });
@@ -154,13 +168,13 @@ describe('assertAppName', () => {
     );
   });
 
-  test('accepts Dokku app names', () => {
+  test('accepts Dokku app names', async () => {
     for (const name of ['a', 'node-js-app', 'x'.repeat(63), '1app']) expect(() => assertAppName(name)).not.toThrow();
   });
 });
 
 describe('paths', () => {
-  test('ownerRoot: app folders and platform/dokku are owned whole, other paths are single files', () => {
+  test('ownerRoot: app folders and platform/dokku are owned whole, other paths are single files', async () => {
     expect(ownerRoot('apps/a/release/job.yaml')).toBe('apps/a');
     expect(ownerRoot('apps/a/x.yaml')).toBe('apps/a');
     expect(ownerRoot('platform/dokku/kustomization.yaml')).toBe('platform/dokku');
@@ -168,14 +182,14 @@ describe('paths', () => {
     expect(ownerRoot('.sops.yaml')).toBe('.sops.yaml');
   });
 
-  test('defaultWorkdir: one readable, hashed folder per repository and branch under <home>/work', () => {
+  test('defaultWorkdir: one readable, hashed folder per repository and branch under <home>/work', async () => {
     const a = defaultWorkdir('git@github.com:acme/gitops.git', 'main', '/h');
     expect(a).toMatch(/^\/h\/work\/git-github\.com-acme-gitops-main-[0-9a-f]{10}$/);
     expect(defaultWorkdir('git@github.com:acme/gitops.git', 'live', '/h')).not.toBe(a);
     expect(defaultWorkdir('/srv/gitops.git', 'main', '/h')).toMatch(/^\/h\/work\/srv-gitops-main-[0-9a-f]{10}$/);
   });
 
-  test('redactUrl masks passwords and tokens, never plain user names', () => {
+  test('redactUrl masks passwords and tokens, never plain user names', async () => {
     expect(redactUrl('https://user:hunter2@git.example.com/a.git')).toBe('https://user:***@git.example.com/a.git');
     expect(redactUrl('https://ghp_TOKEN@github.com/a.git')).toBe('https://***@github.com/a.git');
     expect(redactUrl('ssh://git@github.com/a.git')).toBe('ssh://git@github.com/a.git');
