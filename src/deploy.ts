@@ -375,7 +375,7 @@ export async function diff(options: CompileInputOptions): Promise<DiffResult> {
     const paths: string[] = [];
     const plans = prepared.units.map((unit) => ({ unit, plan: planTree(clone.dir, unit.spec) })).filter((p) => !isEmptyPlan(p.plan));
     const shared = sharedFilesPlan(clone, prepared.shared, plans.length > 0);
-    for (const { unit, plan } of plans) changes.push(summarizeApp(unit.name, subtree(plan.before, unit.dir), subtree(plan.after, unit.dir)));
+    for (const { unit, plan } of plans) changes.push(summarize(unit, plan));
     for (const plan of [...plans.map((p) => p.plan), ...(shared ? [shared] : [])]) {
       Object.assign(before, plan.before);
       Object.assign(after, plan.after);
@@ -462,7 +462,7 @@ async function commitAndDeliver(
   const planned = prepared.units
     .map((unit) => ({ unit, plan: planTree(clone.dir, unit.spec) }))
     .filter((p) => !isEmptyPlan(p.plan))
-    .map((p) => ({ ...p, change: summarizeApp(p.unit.name, subtree(p.plan.before, p.unit.dir), subtree(p.plan.after, p.unit.dir)) }));
+    .map((p) => ({ ...p, change: summarize(p.unit, p.plan) }));
   // a deploy that started after this one already wrote some of these folders: keep its state
   const newer = await newerDeploys;
   const superseded: string[] = [];
@@ -537,7 +537,7 @@ async function review(
     const plan = planTree(clone.dir, unit.spec);
     if (isEmptyPlan(plan)) continue;
     const shared = sharedFilesPlan(clone, prepared.shared, true);
-    const change = summarizeApp(unit.name, subtree(plan.before, unit.dir), subtree(plan.after, unit.dir));
+    const change = summarize(unit, plan);
     const trailers: Record<string, string> = {};
     if (unit.digest !== undefined) trailers[DIGEST_TRAILER] = unit.digest;
     trailers[STARTED_TRAILER] = new Date(started).toISOString();
@@ -565,6 +565,22 @@ async function review(
     out.push({ app: unit.name, branch, status, title, body, ...(pullRequest ? { pullRequest } : {}) });
   }
   return out;
+}
+
+/**
+ * The summary of a unit's change. Unchanged files cannot add to a summary (it compares objects
+ * that differ), and parsing them is most of its cost: only the files that change are passed, plus
+ * the smallest unchanged one, which keeps 'created' and 'deleted' (no objects before or after) right.
+ */
+function summarize(unit: Unit, plan: TreePlan): AppChange {
+  const before = subtree(plan.before, unit.dir);
+  const after = subtree(plan.after, unit.dir);
+  const changed = new Set([...Object.keys(before), ...Object.keys(after)].filter((p) => before[p] !== after[p]));
+  const same = Object.keys(before)
+    .filter((p) => !changed.has(p))
+    .sort((a, b) => before[a]!.length - before[b]!.length || (a < b ? -1 : 1))[0];
+  const pick = (tree: FileTree): FileTree => Object.fromEntries(Object.entries(tree).filter(([p]) => changed.has(p) || p === same));
+  return summarizeApp(unit.name, pick(before), pick(after));
 }
 
 /** Files shared by every unit (`.sops.yaml`): written along with unit changes, never alone. */

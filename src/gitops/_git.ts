@@ -8,7 +8,8 @@
  *   askpass, author and committer identity, global config location) are passed on explicitly.
  *
  * Every command runs with `LC_ALL=C` (messages are parsed) and `GIT_TERMINAL_PROMPT=0` (a deploy
- * must fail, not hang, when a remote asks for credentials).
+ * must fail, not hang, when a remote asks for credentials), and completes when git's output
+ * streams close (simple-git's default also waits on a 50 ms timer after each exit).
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
 
@@ -85,6 +86,9 @@ export class GitRunner {
       },
       // a remote that stops answering must not hang a deploy forever
       timeout: { block: 300_000 },
+      // done when git's streams close; the default also arms a 50 ms timer at process exit, and the
+      // last one keeps the whole CLI alive 50 ms after its work is done
+      completion: { onClose: true, onExit: false },
     });
     this.git.env(env);
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { agentManifests } from '../../src/agents/manifests.js';
 import { deploy, destroy, diff, push, type DeployOptions } from '../../src/deploy.js';
 import { DokkuGitopsError } from '../../src/errors.js';
+import { summarizeApp } from '../../src/gitops/summary.js';
 import { initKeys } from '../../src/secrets/keys.js';
 import { NO_AGE_RECIPIENT_MESSAGE } from '../../src/secrets/sops.js';
 import { parseState } from '../../src/state/load.js';
@@ -137,6 +138,27 @@ describe('deploy: layout and determinism', () => {
     // THEN
     expect(result.message!.split('\n')[0]).toBe('stop shop: web replicas 2 -> 0');
     expect(await validateFiles(treeAt(remote))).toBeGreaterThan(2);
+  });
+
+  test('the summary of each change equals the summary of the whole app folders before and after', async () => {
+    // GIVEN
+    const { remote, base } = setup();
+    const steps = [
+      syntheticApp('a', { secret: { K: 'v1' } }),
+      syntheticApp('a', { secret: { K: 'v1' }, configMaps: ['one'] }),
+      syntheticApp('a', { secret: { K: 'v2' }, configMaps: ['one'], image: 'x:2' }),
+      syntheticApp('a', { secret: { K: 'v2' }, replicas: 5 }),
+    ];
+    const folder = () => Object.fromEntries(Object.entries(treeAt(remote)).filter(([p]) => p.startsWith('apps/a/')));
+    let before: Record<string, string> = {};
+    for (const app of steps) {
+      // WHEN
+      const result = await deploy({ ...base, compiled: compiled(app) });
+      // THEN
+      const after = folder();
+      expect(result.changes).toEqual([summarizeApp('a', before, after)]);
+      before = after;
+    }
   });
 
   test('author and committer are configurable', async () => {
