@@ -56,7 +56,11 @@ export function addCompileOptions(command: Command): Command {
     .addOption(new Option('--agent <agent>', 'GitOps agent of the per-app objects (default: detected from clusters/<cluster>/)').choices(['flux', 'argocd']))
     .option('--agent-repo-url <url>', 'URL the agent clones, for its per-app objects (default: read from clusters/<cluster>/, else --repo)')
     .addOption(new Option('--secrets <mode>', 'how Secrets are written').choices(['sops', 'sealed-secrets', 'plaintext']).default('sops'))
-    .option('--age-recipient <recipient>', 'age recipient (age1...) for SOPS, repeatable; added to .sops.yaml and the host key', collect, [])
+    .addOption(
+      new Option('--age-recipient <recipient>', 'age recipient (age1...) for SOPS, repeatable; added to those of .sops.yaml and the host key')
+        .argParser(collect)
+        .default([], 'none'),
+    )
     .option('--cert <pem>', "Sealed Secrets controller certificate file (from 'kubeseal --fetch-cert'), for --secrets sealed-secrets")
     .option('--allow-plaintext-secrets', 'allow --secrets plaintext to commit Secrets unencrypted (throwaway demos only)', false);
 }

@@ -172,6 +172,8 @@ export class WorkingClone {
    */
   private loud!: GitRunner;
   private fetchReviewBranches = false;
+  /** {@link ahead} of the delivered branch while a review branch is checked out. */
+  private aheadOfBranch = 0;
   private unborn = false;
 
   private constructor(
@@ -276,7 +278,7 @@ export class WorkingClone {
    * Push the queued commits, retrying while others push first.
    *
    * A rejected push (the remote moved) means: fetch, replay the queued commits on the new remote
-   * branch, push again, with backoff (full jitter, 50 ms doubling to 1 s) for up to
+   * branch, push again, with backoff (a random wait below 100 ms, doubling up to 1 s) for up to
    * `retryTimeoutMs`. An unreachable remote is tried three times (0.2 s and 0.8 s apart).
    *
    * @throws DokkuGitopsError ('failure') naming the remote when the commits could not be delivered;
@@ -330,6 +332,7 @@ export class WorkingClone {
   async enterReview(review: string): Promise<void> {
     assertBranchName(review);
     this.startWriting();
+    this.aheadOfBranch = this.ahead;
     await this.git.run(['checkout', '-B', review]);
   }
 
@@ -373,6 +376,8 @@ export class WorkingClone {
   async leaveReview(): Promise<void> {
     await this.git.run(['checkout', '--force', this.branch]);
     this.finishWriting();
+    // the review commit is not on the delivered branch
+    this.ahead = this.aheadOfBranch;
   }
 
   private get marker(): string {

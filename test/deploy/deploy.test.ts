@@ -499,6 +499,9 @@ describe('--mode pr', () => {
     expect(git(remote, 'rev-parse', 'dokku-gitops/a^').trim()).toBe(main);
     expect(treeAt(remote, 'dokku-gitops/a')['apps/a/deployment-a-web.yaml']).toContain('image: x:2');
     expect(again.reviews.map((r) => r.status)).toEqual(['up-to-date']);
+    // the review commit is not queued for the branch
+    expect((await push({ repo: base.repo, home: base.home })).status).toBe('up-to-date');
+    expect(git(remote, 'rev-parse', 'main').trim()).toBe(main);
   });
 
   test('opens the pull request through the forge API', async () => {
