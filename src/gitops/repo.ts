@@ -500,7 +500,7 @@ export class WorkingClone {
   }
 
   /** Fetch the branch, then replay queued commits on it. Sets {@link online}. */
-  private async fetchAndSync(): Promise<void> {
+  private async fetchAndSync(attempts = 3): Promise<void> {
     const refspecs = [`+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`];
     if (this.fetchReviewBranches) refspecs.push('+refs/heads/dokku-gitops/*:refs/remotes/origin/dokku-gitops/*');
     const fetched = await this.git.attempt(['fetch', '--verbose', '--no-tags', '--prune', 'origin', ...refspecs]);
@@ -511,6 +511,8 @@ export class WorkingClone {
       const heads = await this.git.attempt(['ls-remote', '--heads', 'origin']);
       if (!heads.ok) return this.offline(heads.error);
       const branches = heads.output.split('\n').map((l) => l.split('\trefs/heads/')[1]).filter((b): b is string => !!b);
+      // someone created the branch between the fetch and the listing (a first deploy): fetch again
+      if (branches.includes(this.branch) && attempts > 1) return this.fetchAndSync(attempts - 1);
       if (branches.length > 0) throw missingBranch(this.branch, this.remoteName, branches);
       this.online = true;
       this.remoteHasBranch = false;
