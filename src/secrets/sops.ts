@@ -10,7 +10,6 @@
  * additional data.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { Decrypter, Encrypter, armor } from 'age-encryption';
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { DokkuGitopsError } from '../errors.js';
 import { isPlainObject, toYaml } from './_yaml.js';
@@ -348,7 +347,13 @@ function validateRecipients(recipients: readonly string[]): string[] {
   return unique;
 }
 
+/** age, loaded on first use: a deploy whose Secrets did not change never pays for it. */
+function age(): Promise<typeof import('age-encryption')> {
+  return import('age-encryption');
+}
+
 async function wrapDataKey(dataKey: Buffer, recipient: string): Promise<string> {
+  const { Encrypter, armor } = await age();
   const encrypter = new Encrypter();
   try {
     encrypter.addRecipient(recipient);
@@ -361,6 +366,7 @@ async function wrapDataKey(dataKey: Buffer, recipient: string): Promise<string> 
 }
 
 async function unwrapDataKey(entries: Metadata['age'], identity: string): Promise<Buffer> {
+  const { Decrypter, armor } = await age();
   const decrypter = new Decrypter();
   try {
     decrypter.addIdentity(identity.trim());
