@@ -25,6 +25,7 @@ import { commitMessage, reviewBody, summarizeApp, type AppChange } from './gitop
 import { subtree, treeObjects, type FileTree } from './gitops/tree.js';
 import { applyPlan, isEmptyPlan, planTree, type TreePlan, type TreeSpec } from './gitops/write.js';
 import { AGE_KEY_FILE, hmacHex, hmacKey, keysHome, loadIdentity, recipientOf } from './secrets/keys.js';
+import { PLATFORM_INDEX, platformIndex, platformSubfolders } from './output/platform-index.js';
 import { recipientsFromSopsConfig, sealSecretFile, secretFilePath, sopsConfig, type SecretsMode } from './secrets/seal.js';
 import { loadState } from './state/load.js';
 import type { State } from './state/types.js';
@@ -387,6 +388,36 @@ export async function diff(options: CompileInputOptions): Promise<DiffResult> {
   }
 }
 
+/** Options of {@link commitPlatformCharts}. */
+export interface PlatformChartsOptions extends RepoOptions {
+  /** The files of `platform/charts/` (from `generatePlatform`), repo-relative paths. */
+  readonly files: readonly { readonly path: string; readonly content: string }[];
+}
+
+/**
+ * Commit the platform charts (`cluster platform --repo`): `platform/charts/` is replaced whole and
+ * `platform/kustomization.yaml` lists it, then the commit is pushed like a deploy's.
+ *
+ * @throws DokkuGitopsError ('input') when a file lies outside `platform/charts/`
+ */
+export async function commitPlatformCharts(options: PlatformChartsOptions): Promise<DeployResult> {
+  const t0 = performance.now();
+  const started = options.startedAt?.getTime() ?? Date.now();
+  const dir = 'platform/charts';
+  const outside = options.files.filter((f) => !f.path.startsWith(`${dir}/`) || pathProblem(f.path) !== undefined);
+  if (outside.length) throw new DokkuGitopsError(`platform charts must lie in '${dir}/': ${outside.map((f) => `'${f.path}'`).join(', ')}`, 'input');
+  const clone = await openClone(options, false);
+  try {
+    const tOpen = performance.now();
+    const files: FileTree = Object.fromEntries(options.files.map((f) => [f.path, f.content]));
+    const unit: Unit = { name: 'platform', dir, spec: { folders: [dir], files } };
+    const shared: FileTree = { [PLATFORM_INDEX]: platformIndex([...platformSubfolders(clone.dir), 'charts']) };
+    return await commitAndDeliver(clone, { units: [unit], shared }, clone.newerDeploys([dir], started), 'deploy', started, options, t0, t0, tOpen);
+  } finally {
+    clone.close();
+  }
+}
+
 /**
  * Remove an app's folder (and its agent objects) from the repository and commit.
  *
@@ -670,6 +701,9 @@ async function buildUnits(
     // it is created along with the first app change, not as a change of its own
     shared = { ...shared, ...(await seal(compiled.platform)) };
   }
+  // platform/kustomization.yaml lists platform/dokku/ and whatever else platform/ holds (charts/)
+  const platformFolders = [...platformSubfolders(clone.dir), ...(compiled.platform.length > 0 ? ['dokku'] : [])];
+  if (platformFolders.length > 0) shared = { ...shared, [PLATFORM_INDEX]: platformIndex(platformFolders) };
   return { units, shared };
 }
 

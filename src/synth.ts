@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, type CompileResult } from './compile.js';
-import { writeFolders, type WriteResult } from './output/write.js';
+import { writePlatformFolders } from './output/platform-index.js';
+import type { WriteResult } from './output/write.js';
 import { loadState } from './state/load.js';
 
 /** Options of {@link synthesize}. */
@@ -41,7 +42,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const folders = foldersOf(compiled);
   // platform/dokku/ is the Global document's output: a state of apps alone only creates it when missing
   if (!compiled.global && existsSync(join(options.out, 'platform/dokku/kustomization.yaml'))) folders.delete('platform/dokku');
-  return { ...writeFolders(options.out, folders), compiled };
+  const result = writePlatformFolders(options.out, folders);
+  return { ...result, compiled };
 }
 
 /**

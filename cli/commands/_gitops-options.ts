@@ -38,10 +38,14 @@ export interface RawDeliveryOptions {
   readonly forgeTokenEnv?: string;
 }
 
-/** `--repo`, `--branch`, `--workdir`, `--home`, `--author`, `--committer`. */
-export function addRepoOptions(command: Command): Command {
-  return command
-    .requiredOption('--repo <url|path>', 'the GitOps repository: a git URL, or the path of a local or bare repository')
+/**
+ * `--repo`, `--branch`, `--workdir`, `--home`, `--author`, `--committer`.
+ *
+ * @param repoRequired false where `--repo` is one of two destinations (`cluster platform --out|--repo`)
+ */
+export function addRepoOptions(command: Command, repoRequired = true): Command {
+  const repo = 'the GitOps repository: a git URL, or the path of a local or bare repository';
+  return (repoRequired ? command.requiredOption('--repo <url|path>', repo) : command.option('--repo <url|path>', repo))
     .option('--branch <name>', 'branch the GitOps agent applies', 'main')
     .option('--workdir <dir>', 'working clone kept between runs (default: $DOKKU_GITOPS_HOME/work/<repo-and-branch>)')
     .option('--home <dir>', 'directory of the host keys and working clones (default: $DOKKU_GITOPS_HOME, else ~/.dokku-gitops)')

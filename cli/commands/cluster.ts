@@ -1,4 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DokkuGitopsError } from '../../src/errors.js';
+import { addRepoOptions, type RawRepoOptions, repoOptions } from './_gitops-options.js';
+import { describeResult } from './deploy.js';
 import type { CommandOperator } from '../../src/bootstrap/operator.js';
 import type { SshTarget } from '../../src/bootstrap/ssh-target.js';
 
@@ -266,23 +269,37 @@ Examples:
 }
 
 function platformCommand(): Command {
-  return new Command('platform')
-    .description("write the platform/ objects k3s's Helm controller applies: cert-manager, KEDA and its HTTP add-on, ingress-nginx or the Traefik config")
-    .requiredOption('--out <dir>', 'directory to write platform/charts/ into (for example the root of the GitOps repository)')
-    .addOption(new Option('--ingress-class <class>', 'ingress controller: an ingress-nginx HelmChart, or a HelmChartConfig for the bundled Traefik').choices(['traefik', 'nginx']).default('nginx'))
+  const command = new Command('platform')
+    .description("write or commit the platform/ objects k3s's Helm controller applies: cert-manager, KEDA and its HTTP add-on, ingress-nginx or the Traefik config")
+    .option('--out <dir>', 'directory to write platform/charts/ into (for example a checkout of the GitOps repository)')
+    .addOption(new Option('--ingress-class <class>', 'ingress controller: an ingress-nginx HelmChart, or a HelmChartConfig for the bundled Traefik').choices(['traefik', 'nginx']).default('nginx'));
+  return addRepoOptions(command, false)
     .addHelpText(
       'after',
       `
-Chart versions are pinned (see docs/bootstrap.md). Only changed files are written, and generated
-files that are no longer generated are removed.
+Exactly one of --out (write a folder) and --repo (commit and push, like deploy). platform/charts/
+is generated whole: only changed files are written, and files no longer generated are removed;
+keep objects of your own in another platform/<folder>/ with its own kustomization.yaml, which
+platform/kustomization.yaml then lists. Chart versions are pinned (see docs/bootstrap.md).
 
 Examples:
-  $ dokku-gitops cluster platform --out ../gitops
-  $ dokku-gitops cluster platform --out ../gitops --ingress-class traefik`,
+  $ dokku-gitops cluster platform --repo git@github.com:acme/gitops.git --ingress-class traefik
+  $ dokku-gitops cluster platform --out ../gitops`,
     )
-    .action(async (flags: { out: string; ingressClass: string }) => {
-      const { generatePlatform, writePlatformFiles, IngressClass } = await bootstrap();
-      const result = writePlatformFiles(flags.out, generatePlatform({ ingressClass: IngressClass.of(flags.ingressClass) }));
+    .action(async (flags: Partial<RawRepoOptions> & { out?: string; ingressClass: string }) => {
+      if ((flags.out === undefined) === (flags.repo === undefined)) {
+        throw new DokkuGitopsError("give exactly one of '--out <dir>' and '--repo <url|path>'", 'input');
+      }
+      const { generatePlatform, IngressClass } = await bootstrap();
+      const files = generatePlatform({ ingressClass: IngressClass.of(flags.ingressClass) });
+      if (flags.repo !== undefined) {
+        const { commitPlatformCharts } = await import('../../src/deploy.js');
+        const result = await commitPlatformCharts({ ...repoOptions(flags as RawRepoOptions), files });
+        process.stdout.write(describeResult(result));
+        return;
+      }
+      const { writePlatformFolders } = await import('../../src/output/platform-index.js');
+      const result = writePlatformFolders(flags.out!, new Map([['platform/charts', new Map(files.map((f) => [f.path, f.content]))]]));
       for (const path of result.written) process.stdout.write(`wrote ${path}\n`);
       for (const path of result.removed) process.stdout.write(`removed ${path}\n`);
       if (result.written.length === 0 && result.removed.length === 0) process.stdout.write('platform files are up to date\n');

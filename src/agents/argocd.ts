@@ -36,7 +36,7 @@ export interface ArgoCdClusterSyncProps {
  * this repository only, any namespace of the local cluster, and the few cluster-scoped kinds
  * the compiler writes), `root.yaml` (Application `dokku-apps` over `clusters/<cluster>/apps`,
  * recursing, automated sync with prune and self-heal) and `platform.yaml` (Application
- * `dokku-platform` over `platform/dokku`).
+ * `dokku-platform` over `platform/`).
  */
 export class ArgoCdClusterSync extends Construct {
   /** The AppProject. */
@@ -80,7 +80,7 @@ export class ArgoCdClusterSync extends Construct {
       metadata: { name: 'dokku-platform', namespace: ARGOCD_NAMESPACE, finalizers: [CASCADE_FINALIZER] },
       spec: {
         project: ARGOCD_PROJECT,
-        source: { repoUrl: props.repoUrl, targetRevision: props.branch, path: 'platform/dokku' },
+        source: { repoUrl: props.repoUrl, targetRevision: props.branch, path: 'platform' },
         destination: { server: IN_CLUSTER },
         syncPolicy: syncPolicy(false),
       },

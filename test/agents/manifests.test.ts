@@ -292,7 +292,7 @@ describe('Argo CD', () => {
         spec: {
           destination: { server: 'https://kubernetes.default.svc' },
           project: 'dokku',
-          source: { path: 'platform/dokku', repoURL: 'git@github.com:acme/gitops.git', targetRevision: 'main' },
+          source: { path: 'platform', repoURL: 'git@github.com:acme/gitops.git', targetRevision: 'main' },
           syncPolicy: { automated, retry },
         },
       },

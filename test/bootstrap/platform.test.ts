@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { IngressClass } from '../../src/bootstrap/choices.js';
-import { writePlatformFiles } from '../../src/bootstrap/local-files.js';
+import { writePlatformFolders } from '../../src/output/platform-index.js';
 import { GENERATED_HEADER, generatePlatform, PLATFORM_CHARTS } from '../../src/bootstrap/platform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dokku-gitops-platform-'));
@@ -101,35 +101,46 @@ describe('generatePlatform', () => {
   });
 });
 
-describe('writePlatformFiles', () => {
-  it('writes files that kubectl kustomize builds', () => {
+describe('cluster platform --out (writePlatformFolders)', () => {
+  const write = (out: string, files: { path: string; content: string }[]) =>
+    writePlatformFolders(out, new Map([['platform/charts', new Map(files.map((f) => [f.path, f.content]))]]));
+
+  it('writes files that kubectl kustomize builds, from platform/ itself', () => {
     // GIVEN
     const out = join(dir, 'repo1');
     // WHEN
-    const result = writePlatformFiles(out, generatePlatform());
-    const built = execFileSync('kubectl', ['kustomize', join(out, 'platform/charts')], { encoding: 'utf8' });
+    const result = write(out, generatePlatform());
+    const built = execFileSync('kubectl', ['kustomize', join(out, 'platform')], { encoding: 'utf8' });
     // THEN
-    expect(result).toEqual({ written: generatePlatform().map((f) => f.path), unchanged: [], removed: [] });
+    expect(result).toEqual({ written: [...generatePlatform().map((f) => f.path), 'platform/kustomization.yaml'], unchanged: [], removed: [] });
     expect(parseAllDocuments(built).map((d) => d.toJS().metadata.name)).toEqual(['cert-manager', 'ingress-nginx', 'keda', 'keda-add-ons-http']);
   });
 
-  it('writes nothing when up to date, and removes only generated files no longer generated', () => {
-    // GIVEN
+  it('writes nothing when up to date, owns platform/charts/ whole, and indexes every platform sub-folder', () => {
+    // GIVEN charts written, and a folder of the operator's own beside them
     const out = join(dir, 'repo2');
-    writePlatformFiles(out, generatePlatform());
-    writeFileSync(join(out, 'platform/charts/my-own.yaml'), 'kind: Mine\n');
+    write(out, generatePlatform());
+    mkdirSync(join(out, 'platform/mine'));
+    writeFileSync(join(out, 'platform/mine/kustomization.yaml'), 'resources: []\n');
+    writeFileSync(join(out, 'platform/charts/stray.yaml'), 'kind: Stray\n');
     // WHEN
-    const again = writePlatformFiles(out, generatePlatform());
-    const switched = writePlatformFiles(out, generatePlatform({ ingressClass: IngressClass.traefik() }));
+    const again = write(out, generatePlatform());
+    const switched = write(out, generatePlatform({ ingressClass: IngressClass.traefik() }));
     // THEN
-    expect(again).toEqual({ written: [], unchanged: generatePlatform().map((f) => f.path), removed: [] });
-    expect(switched).toEqual({ written: ['platform/charts/helmchartconfig-traefik.yaml', 'platform/charts/kustomization.yaml'], unchanged: ['platform/charts/helmchart-cert-manager.yaml', 'platform/charts/helmchart-keda-add-ons-http.yaml', 'platform/charts/helmchart-keda.yaml'], removed: ['platform/charts/helmchart-ingress-nginx.yaml'] });
-    expect(existsSync(join(out, 'platform/charts/my-own.yaml'))).toBe(true);
-    expect(readFileSync(join(out, 'platform/charts/kustomization.yaml'), 'utf8').startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
+    expect(again.written).toEqual(['platform/kustomization.yaml']);
+    expect(again.removed).toEqual(['platform/charts/stray.yaml']);
+    expect(switched).toEqual({
+      written: ['platform/charts/helmchartconfig-traefik.yaml', 'platform/charts/kustomization.yaml'],
+      unchanged: ['platform/charts/helmchart-cert-manager.yaml', 'platform/charts/helmchart-keda-add-ons-http.yaml', 'platform/charts/helmchart-keda.yaml', 'platform/kustomization.yaml'],
+      removed: ['platform/charts/helmchart-ingress-nginx.yaml'],
+    });
+    expect(parseAllDocuments(readFileSync(join(out, 'platform/kustomization.yaml'), 'utf8'))[0]!.toJS().resources).toEqual(['charts', 'mine']);
   });
 
   it('fails if a path would leave the output directory', () => {
     // GIVEN / WHEN / THEN
-    expect(() => writePlatformFiles(join(dir, 'repo3'), [{ path: '../escape.yaml', content: 'x' }])).toThrow(`'--out': "../escape.yaml" would be written outside ${JSON.stringify(join(dir, 'repo3'))}`);
+    expect(() => writePlatformFolders(join(dir, 'repo3'), new Map([['platform/charts', new Map([['platform/charts/../../../escape.yaml', 'x']])]]))).toThrow(
+      `refusing to write "platform/charts/../../../escape.yaml": it resolves outside ${join(dir, 'repo3')}`,
+    );
   });
 });

@@ -194,7 +194,7 @@ describe('dokku-gitops deploy (CLI)', () => {
     for (const c of log) {
       const app = c.subject.split(':')[0]!.slice('deploy '.length);
       const paths = git(remote, 'diff-tree', '--no-commit-id', '--name-only', '-r', '--root', c.sha).trim().split('\n');
-      expect(paths.filter((p) => !['.sops.yaml', 'platform/dokku/kustomization.yaml'].includes(p)).every((p) => p.startsWith(`apps/${app}/`))).toBe(true);
+      expect(paths.filter((p) => !['.sops.yaml', 'platform/dokku/kustomization.yaml', 'platform/kustomization.yaml'].includes(p)).every((p) => p.startsWith(`apps/${app}/`))).toBe(true);
     }
     const apps = new Set(pathsAt(remote).filter((p) => p.startsWith('apps/')).map((p) => p.split('/')[1]));
     expect(apps.size).toBe(20);
