@@ -37,45 +37,8 @@ export const DEFAULT_CLUSTER = 'default';
 export const DIGEST_TRAILER = 'Dokku-State-Digest';
 
 /** Where the repository is and how to reach and write it (shared by every command). */
-export interface RepoOptions {
-  /** The GitOps repository: a git URL, or the path of a local (bare or non-bare) repository. */
-  readonly repo: string;
-  /**
-   * The branch the GitOps agent applies.
-   *
-   * @default 'main'
-   */
-  readonly branch?: string;
-  /**
-   * The working clone kept between runs.
-   *
-   * @default - `<home>/work/<slug of repo and branch>`
-   */
-  readonly workdir?: string;
-  /**
-   * The dokku-gitops home: keys and working clones.
-   *
-   * @default - `$DOKKU_GITOPS_HOME`, else `~/.dokku-gitops`
-   */
-  readonly home?: string;
-  /**
-   * Commit author, `Name <email>`.
-   *
-   * @default 'dokku-gitops <dokku-gitops@localhost>'
-   */
-  readonly author?: string;
-  /**
-   * Commit committer, `Name <email>`.
-   *
-   * @default - the author
-   */
-  readonly committer?: string;
-  /**
-   * How long to wait for another run using the same working clone, in milliseconds.
-   *
-   * @default 600000
-   */
-  readonly lockTimeoutMs?: number;
+export interface RepoOptions
+  extends Pick<OpenCloneOptions, 'repo' | 'branch' | 'workdir' | 'home' | 'author' | 'committer' | 'lockTimeoutMs' | 'log'> {
   /**
    * How long to keep retrying a push that others keep winning, in milliseconds.
    *
@@ -89,12 +52,6 @@ export interface RepoOptions {
    * @default - now, when the function is called
    */
   readonly startedAt?: Date;
-  /**
-   * Progress and warnings, one line per call (the CLI prints them on stderr).
-   *
-   * @default - dropped
-   */
-  readonly log?: (line: string) => void;
 }
 
 /** How commits reach the branch. */
