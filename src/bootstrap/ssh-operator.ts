@@ -4,7 +4,6 @@
  * whose key differs from the file, or is revoked, is always refused.
  */
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
@@ -209,13 +208,14 @@ export class SshOperator implements CommandOperator {
     return { config, tried };
   }
 
-  private open(): Promise<Client> {
+  private async open(): Promise<Client> {
+    const { Client: SshClient } = await loadSsh2();
     const { target } = this.props;
     const knownHostsText = existsSync(this.knownHostsPath) ? readFileSync(this.knownHostsPath, 'utf8') : '';
     const entries = parseKnownHosts(knownHostsText);
     const { config: auth, tried } = this.authMethods();
     let hostCheck: { check: HostKeyCheck; key: Buffer } | undefined;
-    const client = new (loadSsh2().Client)();
+    const client = new SshClient();
     return new Promise<Client>((resolve, reject) => {
       let settled = false;
       const fail = (err: DokkuGitopsError) => {
@@ -301,12 +301,13 @@ export class SshOperator implements CommandOperator {
 }
 
 /**
- * ssh2, loaded by Node when the first connection opens rather than bundled: its CommonJS code
- * finds files next to itself through `__dirname`, which an ESM bundle does not have, and commands
- * that never connect (platform, list) need not load it.
+ * ssh2, loaded when the first connection opens: commands that never connect (platform, list) do
+ * not load it. It is bundled into its own chunk (the bundle defines `__dirname` for it), so the
+ * CLI packed into the Dokku plugin needs no node_modules.
  */
-function loadSsh2(): typeof import('ssh2') {
-  return createRequire(import.meta.url)('ssh2') as typeof import('ssh2');
+async function loadSsh2(): Promise<typeof import('ssh2')> {
+  const mod = (await import('ssh2')) as typeof import('ssh2') & { default?: typeof import('ssh2') };
+  return mod.default ?? mod;
 }
 
 function defaultKeyPath(): string | undefined {

@@ -74,13 +74,12 @@ export class AppReleaseChart extends Chart implements SubfolderChart {
     const prerequisite = (wave: string) => ({ ...ARGO_PRESYNC, 'argocd.argoproj.io/sync-wave': wave });
 
     if (before && namespaceInReleaseFolder(model)) {
-      // never a BeforeHookCreation hook: deleting a Namespace deletes everything in it
+      // Never an Argo CD hook: a hook without a delete policy is BeforeHookCreation, so Argo CD
+      // would delete the Namespace (and everything in it) on every sync. As a plain object, Argo
+      // CD creates it before the PreSync hooks that use it (and CreateNamespace=true does too);
+      // Flux applies this folder, Namespace first, before the app's.
       new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: {
-          name: namespace,
-          labels: { ...MANAGED, ...MANAGED_BY },
-          annotations: { ...MANAGED, ...NEVER_PRUNE, 'argocd.argoproj.io/hook': 'PreSync', 'argocd.argoproj.io/sync-wave': '-2' },
-        },
+        metadata: { name: namespace, labels: { ...MANAGED, ...MANAGED_BY }, annotations: { ...MANAGED, ...NEVER_PRUNE } },
       });
     }
 

@@ -110,6 +110,7 @@ describe('cluster platform', () => {
         'wrote platform/charts/helmchart-keda.yaml',
         'wrote platform/charts/helmchartconfig-traefik.yaml',
         'wrote platform/charts/kustomization.yaml',
+        'wrote platform/kustomization.yaml',
         '',
       ].join('\n'),
     );

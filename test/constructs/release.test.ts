@@ -30,7 +30,7 @@ describe('release Jobs: layout', () => {
     expect(Object.keys(files).filter((p) => p.includes('/release/') || p.includes('/postdeploy/'))).toEqual([]);
   });
 
-  it('moves the app\'s Namespace into the release folder, as a PreSync hook that is never deleted', () => {
+  it('moves the app\'s Namespace into the release folder, never a hook (Argo CD deletes hooks before each sync) and never pruned', () => {
     // GIVEN two apps in their own namespace, one with a release command
     const result = compileText(releaseApp('properties: {namespace: shop}'), app('b', 'image: r/b:1\nproperties: {namespace: other}'));
     const files = filesOf(result);
@@ -40,8 +40,6 @@ describe('release Jobs: layout', () => {
       'dokku.com/managed': 'true',
       'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
-      'argocd.argoproj.io/hook': 'PreSync',
-      'argocd.argoproj.io/sync-wave': '-2',
     });
     expect(resources(files, 'apps/a/release/kustomization.yaml')[0]).toBe('namespace-shop.yaml');
   });
