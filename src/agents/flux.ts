@@ -26,7 +26,14 @@ export const FLUX_SOURCE_NAME = 'dokku-gitops';
 export const SOPS_AGE_SECRET = 'sops-age';
 
 /** Names of the cluster-level Kustomizations; no app may take them. */
-export const FLUX_RESERVED_NAMES: readonly string[] = ['platform', 'apps'];
+export const FLUX_RESERVED_NAMES: readonly string[] = ['platform', 'apps', 'flux-system'];
+
+/**
+ * Suffixes of an app's release and postdeploy Kustomizations. A Dokku app name is a DNS label and
+ * never contains a dot, so `<app>.release` can never be another app's Kustomization name (as
+ * `<app>-release` could be: the app `shop-release`).
+ */
+export const FLUX_JOB_SUFFIXES = { release: '.release', postdeploy: '.postdeploy' } as const;
 
 /** Props of {@link FluxClusterSync}. */
 export interface FluxClusterSyncProps {
@@ -112,11 +119,11 @@ export interface FluxAppSyncProps {
 /**
  * The Kustomizations of one app, in one file `clusters/<cluster>/apps/<app>.yaml`:
  *
- * - `<app>-release` (when there are release Jobs): applies `./apps/<app>/release`, waits
+ * - `<app>.release` (when there are release Jobs): applies `./apps/<app>/release`, waits
  *   for the Jobs to complete, and recreates a Job whose immutable spec changed (`force`);
- * - `<app>`: applies `./apps/<app>` after `platform` and `<app>-release`, decrypts SOPS
+ * - `<app>`: applies `./apps/<app>` after `platform` and `<app>.release`, decrypts SOPS
  *   Secrets, prunes what left Git, and waits until every object is healthy;
- * - `<app>-postdeploy` (when there are postdeploy Jobs): applies `./apps/<app>/postdeploy`
+ * - `<app>.postdeploy` (when there are postdeploy Jobs): applies `./apps/<app>/postdeploy`
  *   once `<app>` is healthy.
  *
  * No `targetNamespace` is set: the manifests carry their own namespace.
@@ -138,7 +145,7 @@ export class FluxAppSync extends Construct {
 
     if (hasRelease) {
       this.release = new Kustomization(file, 'Release', {
-        metadata: { name: `${props.app}-release`, namespace: FLUX_NAMESPACE },
+        metadata: { name: `${props.app}${FLUX_JOB_SUFFIXES.release}`, namespace: FLUX_NAMESPACE },
         spec: { ...common(`${path}/release`), ...jobs(), dependsOn: [{ name: 'platform' }] },
       });
     }
@@ -148,12 +155,12 @@ export class FluxAppSync extends Construct {
         ...common(path),
         wait: true,
         decryption: sopsDecryption(),
-        dependsOn: [{ name: 'platform' }, ...(hasRelease ? [{ name: `${props.app}-release` }] : [])],
+        dependsOn: [{ name: 'platform' }, ...(hasRelease ? [{ name: `${props.app}${FLUX_JOB_SUFFIXES.release}` }] : [])],
       },
     });
     if (hasPostdeploy) {
       this.postdeploy = new Kustomization(file, 'Postdeploy', {
-        metadata: { name: `${props.app}-postdeploy`, namespace: FLUX_NAMESPACE },
+        metadata: { name: `${props.app}${FLUX_JOB_SUFFIXES.postdeploy}`, namespace: FLUX_NAMESPACE },
         spec: { ...common(`${path}/postdeploy`), ...jobs(), dependsOn: [{ name: props.app }] },
       });
     }

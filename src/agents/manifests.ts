@@ -7,7 +7,7 @@ import { DokkuGitopsError } from '../errors.js';
 import { renderYamlFile, treeObjects, type FileTree } from '../gitops/tree.js';
 import { newApp, renderFiles, sortTree } from './_render.js';
 import { ARGOCD_RESERVED_NAMES, ArgoCdAppSync, ArgoCdClusterSync } from './argocd.js';
-import { FLUX_RESERVED_NAMES, FluxAppSync, FluxClusterSync } from './flux.js';
+import { FLUX_JOB_SUFFIXES, FLUX_RESERVED_NAMES, FluxAppSync, FluxClusterSync } from './flux.js';
 
 /** The GitOps agents dokku-gitops writes manifests for. */
 export type Agent = 'flux' | 'argocd';
@@ -110,10 +110,12 @@ export function appAgentManifests(o: AppAgentManifestsOptions): FileTree {
   const app = newApp();
   if (o.agent === 'flux') {
     if (FLUX_RESERVED_NAMES.includes(o.app)) {
-      throw new DokkuGitopsError(`app name '${o.app}' is taken by the Flux Kustomization in 'clusters/${o.cluster}/${o.app}.yaml'; rename the app`, 'input');
+      // platform and apps are this tool's cluster Kustomizations; flux-system is Flux's own
+      const where = o.app === 'flux-system' ? "Flux's own Kustomization (flux bootstrap)" : `the Flux Kustomization in 'clusters/${o.cluster}/${o.app}.yaml'`;
+      throw new DokkuGitopsError(`app name '${o.app}' is taken by ${where}; rename the app`, 'input');
     }
     // Flux labels every object it applies with its Kustomization's name, and label values stop at 63 characters
-    for (const [suffix, present] of [['-release', o.hasRelease], ['-postdeploy', o.hasPostdeploy]] as const) {
+    for (const [suffix, present] of [[FLUX_JOB_SUFFIXES.release, o.hasRelease], [FLUX_JOB_SUFFIXES.postdeploy, o.hasPostdeploy]] as const) {
       if (present && o.app.length + suffix.length > 63) {
         throw new DokkuGitopsError(`app name '${o.app}' is too long for its Flux Kustomization '${o.app}${suffix}': the name must be at most 63 characters, so the app name at most ${63 - suffix.length}`, 'input');
       }

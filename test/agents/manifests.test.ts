@@ -6,6 +6,7 @@ import { AppProject, Application } from '@kubernetes-models/argo-cd/argoproj.io/
 import { Kustomization } from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1';
 import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
 import { afterAll, describe, expect, test } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { agentManifests, appAgentManifests, bootstrapSteps, detectAgent, writeAgentFiles, type AppAgentManifestsOptions } from '../../src/agents/index.js';
 import { DokkuGitopsError } from '../../src/errors.js';
 import { GENERATED_HEADER, parseDocuments, type FileTree, type KubeObject } from '../../src/gitops/tree.js';
@@ -128,7 +129,7 @@ describe('Flux', () => {
       {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
         kind: 'Kustomization',
-        metadata: { name: 'node-js-app-release', namespace: 'flux-system' },
+        metadata: { name: 'node-js-app.release', namespace: 'flux-system' },
         spec: {
           decryption,
           dependsOn: [{ name: 'platform' }],
@@ -148,7 +149,7 @@ describe('Flux', () => {
         metadata: { name: 'node-js-app', namespace: 'flux-system' },
         spec: {
           decryption,
-          dependsOn: [{ name: 'platform' }, { name: 'node-js-app-release' }],
+          dependsOn: [{ name: 'platform' }, { name: 'node-js-app.release' }],
           interval: '10m',
           path: './apps/node-js-app',
           prune: true,
@@ -161,7 +162,7 @@ describe('Flux', () => {
       {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
         kind: 'Kustomization',
-        metadata: { name: 'node-js-app-postdeploy', namespace: 'flux-system' },
+        metadata: { name: 'node-js-app.postdeploy', namespace: 'flux-system' },
         spec: {
           decryption,
           dependsOn: [{ name: 'node-js-app' }],
@@ -202,7 +203,7 @@ describe('Flux', () => {
     const objects = objectsOf(tree)['clusters/default/apps/api.yaml']!;
     expect(objects.map((o) => [(o.metadata as { name: string }).name, (o.spec as { dependsOn: unknown }).dependsOn])).toEqual([
       ['api', [{ name: 'platform' }]],
-      ['api-postdeploy', [{ name: 'api' }]],
+      ['api.postdeploy', [{ name: 'api' }]],
     ]);
   });
 
@@ -217,7 +218,7 @@ describe('Flux', () => {
   test('fails if the app name is too long for its postdeploy Kustomization', () => {
     const app = `a${'b'.repeat(52)}`;
     const error = thrown(() => appAgentManifests({ agent: 'flux', cluster: 'default', app, namespace: 'default', hasRelease: false, hasPostdeploy: true, repoUrl: REPO, branch: 'main' }));
-    expect(error.message).toBe(`app name '${app}' is too long for its Flux Kustomization '${app}-postdeploy': the name must be at most 63 characters, so the app name at most 52`);
+    expect(error.message).toBe(`app name '${app}' is too long for its Flux Kustomization '${app}.postdeploy': the name must be at most 63 characters, so the app name at most 52`);
     expect(error.kind).toBe('input');
     // the same name is fine without postdeploy Jobs
     expect(Object.keys(appAgentManifests({ agent: 'flux', cluster: 'default', app, namespace: 'default', hasRelease: true, hasPostdeploy: false, repoUrl: REPO, branch: 'main' }))).toEqual([
@@ -475,5 +476,25 @@ describe('bootstrapSteps', () => {
       'kubectl apply -k clusters/default',
       '# Argo CD cannot decrypt SOPS files by itself: deploy with --secrets sealed-secrets, or install a SOPS plugin such as KSOPS',
     ]);
+  });
+});
+
+describe('Flux Kustomization names never clash between apps', () => {
+  test('names release and postdeploy Kustomizations with a dot, which no app name has', () => {
+    // GIVEN an app with release and postdeploy Jobs, and another app named like its release Kustomization would be with a dash
+    const base = { agent: 'flux' as const, cluster: 'default', namespace: 'default', repoUrl: 'ssh://git@example.com/x.git', branch: 'main' };
+    const shop = appAgentManifests({ ...base, app: 'shop', hasRelease: true, hasPostdeploy: true });
+    const other = appAgentManifests({ ...base, app: 'shop-release', hasRelease: false, hasPostdeploy: false });
+    // WHEN
+    const names = [...Object.values(shop), ...Object.values(other)].flatMap((text) => parseAllDocuments(text).map((d) => d.toJS()?.metadata?.name)).filter(Boolean);
+    // THEN
+    expect(names.sort()).toEqual(['shop', 'shop-release', 'shop.postdeploy', 'shop.release']);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('fails if an app is named flux-system', () => {
+    expect(() => appAgentManifests({ agent: 'flux', cluster: 'default', app: 'flux-system', namespace: 'default', hasRelease: false, hasPostdeploy: false, repoUrl: 'ssh://git@example.com/x.git', branch: 'main' })).toThrow(
+      "app name 'flux-system' is taken by Flux's own Kustomization (flux bootstrap); rename the app",
+    );
   });
 });

@@ -16,8 +16,8 @@ let CLI: string;
 let home: string;
 
 beforeAll(() => {
-  execFileSync('flock', ['/tmp/dokku-gitops-build.lock', 'npm', 'run', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-  // run a copy of the build (bin/ and the self-contained bundle in dist/): a rebuild in the shared
+  // `npm test` builds first; rebuilding here would delete dist/ under the other test files.
+  // Run a copy of the build (bin/ and the self-contained bundle in dist/): a rebuild in the shared
   // checkout while these tests run would otherwise swap the CLI under the running processes
   const copy = tempDir('dokku-gitops-cli-');
   execFileSync('flock', ['/tmp/dokku-gitops-build.lock', 'cp', '-r', join(ROOT, 'bin'), join(ROOT, 'dist'), copy]);
