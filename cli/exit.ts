@@ -13,3 +13,18 @@ export function requestExitCode(code: number): void {
 export function exitCodeRequested(): number {
   return requested;
 }
+
+let failure = 1;
+
+/**
+ * The exit code of a failure (an operation that could not be done) for the command that runs:
+ * `diff` uses 3, because its 1 means "there are changes".
+ */
+export function setFailureExitCode(code: number): void {
+  failure = code;
+}
+
+/** The exit code of a failure, 1 unless the command set another. */
+export function failureExitCode(): number {
+  return failure;
+}

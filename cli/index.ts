@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { DokkuGitopsError } from '../src/errors.js';
 import { commands } from './commands/index.js';
-import { exitCodeRequested } from './exit.js';
+import { exitCodeRequested, failureExitCode } from './exit.js';
 
 const program = new Command('dokku-gitops')
   .description('Compile Dokku app state into Kubernetes manifests and deliver them to a GitOps repository')
@@ -31,7 +31,7 @@ function handleError(err: unknown): number {
   }
   if (err instanceof DokkuGitopsError) {
     process.stderr.write(`error: ${err.message}\n`);
-    return err.kind === 'input' ? 2 : 1;
+    return err.kind === 'input' ? 2 : failureExitCode();
   }
   process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;

@@ -132,6 +132,17 @@ describe('dokku-gitops deploy (CLI)', () => {
     expect(allBlobs(remote).includes(v1.secret)).toBe(false);
   });
 
+  test('diff exits 3, not 1 ("changes"), when the comparison cannot be made', async () => {
+    // GIVEN a remote nobody listens for (a closed loopback port)
+    const dir = tempDir();
+    // WHEN
+    const result = await run(['diff', stateFile(dir, 'shop', 1).path, '--repo', 'git://127.0.0.1:1/gitops.git']);
+    // THEN
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: cannot reach the remote 'git:\/\/127\.0\.0\.1:1\/gitops\.git'/m);
+  });
+
   test('bad input: exact messages, exit code 2', async () => {
     // GIVEN
     const dir = tempDir();
