@@ -33,7 +33,7 @@ import type { State } from './state/types.js';
 /** The cluster name when none is given. */
 export const DEFAULT_CLUSTER = 'default';
 
-/** The trailer with the HMAC of an app's state document. */
+/** The trailer with the HMAC of an app's state document: `Dokku-State-Digest: <app> <hmac>`, one per app. */
 export const DIGEST_TRAILER = 'Dokku-State-Digest';
 
 /** Where the repository is and how to reach and write it (shared by every command). */
@@ -472,7 +472,8 @@ async function commitAndDeliver(
     const digests = plans.flatMap(({ unit }) => (unit.digest === undefined ? [] : [[unit.name, unit.digest] as const]));
     digests.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const trailers: Record<string, string> = {};
-    if (digests.length > 0) trailers[DIGEST_TRAILER] = digests.map(([, d]) => d).join('\n');
+    // `<app> <hmac>`: a commit of several apps says which digest is whose
+    if (digests.length > 0) trailers[DIGEST_TRAILER] = digests.map(([name, d]) => `${name} ${d}`).join('\n');
     trailers[STARTED_TRAILER] = new Date(started).toISOString();
     message = commitMessage(action, changes, trailers);
     clone.startWriting();
@@ -527,7 +528,7 @@ async function review(
     const shared = sharedFilesPlan(clone, prepared.shared, true);
     const change = summarize(unit, plan);
     const trailers: Record<string, string> = {};
-    if (unit.digest !== undefined) trailers[DIGEST_TRAILER] = unit.digest;
+    if (unit.digest !== undefined) trailers[DIGEST_TRAILER] = `${unit.name} ${unit.digest}`;
     trailers[STARTED_TRAILER] = new Date(started).toISOString();
     const message = commitMessage(action, [change], trailers);
     const title = message.split('\n')[0]!;

@@ -114,7 +114,7 @@ describe('deploy: layout and determinism', () => {
       '- changed: Deployment node-js-app-web',
       '',
       'Dokku-App: node-js-app',
-      `Dokku-State-Digest: ${digest}`,
+      `Dokku-State-Digest: node-js-app ${digest}`,
       `Dokku-Deploy-Started: ${startedAt.toISOString()}`,
       '',
     ].join('\n');
