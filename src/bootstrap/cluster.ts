@@ -18,6 +18,7 @@ import {
   isExecutableCommand,
   kubectlCommand,
   uninstallCommand,
+  k3sVersionCommand,
 } from './commands.js';
 import {
   clusterWideSettings,
@@ -32,6 +33,7 @@ import {
   WORKER_ROLE_LABEL,
 } from './k3s-config.js';
 import { rewriteKubeconfig } from './kubeconfig.js';
+import { parseK3sVersionOutput } from './scheduler-config.js';
 import { type StepLogger, NopStepLogger, step } from './logger.js';
 import { type ClusterNode, lowestServerVersion, parseNode, parseNodeList } from './nodes.js';
 import type { CommandOperator } from './operator.js';
@@ -190,7 +192,13 @@ function serverUrl(ip: string): string {
   return `https://${isIP(ip) === 6 ? `[${ip}]` : ip}:6443`;
 }
 
-async function stageInstaller(operator: CommandOperator, airgapBundle: string | undefined, logger: StepLogger): Promise<void> {
+/**
+ * Stages the installer; in air-gap mode also checks the bundle's k3s binary. The installer
+ * ignores `INSTALL_K3S_VERSION` when it skips the download, so the binary decides the version: a
+ * bundle of another version than the one the node must run (the lowest server's, or
+ * `--k3s-version`) is refused before anything is installed.
+ */
+async function stageInstaller(operator: CommandOperator, airgapBundle: string | undefined, logger: StepLogger, version?: string): Promise<void> {
   if (airgapBundle === undefined) {
     await step(logger, `downloading the k3s install script on ${operator.target}`, () => run(operator, downloadInstallerCommand(operator), 'downloading https://get.k3s.io'));
     return;
@@ -205,6 +213,15 @@ async function stageInstaller(operator: CommandOperator, airgapBundle: string | 
   const bundle = resolveAirgapBundle(airgapBundle, names, arch);
   for (const file of airgapUploads(bundle)) {
     await step(logger, `copying ${file.localPath} to ${operator.target}:${file.path}`, () => operator.upload(file));
+  }
+  if (version !== undefined) {
+    const bundled = parseK3sVersionOutput((await run(operator, k3sVersionCommand(operator), 'reading the version of the bundled k3s')).stdout);
+    if (bundled !== version) {
+      throw new DokkuGitopsError(
+        `'--airgap-bundle': its k3s is ${bundled}, but ${operator.target} must run ${version} (the installer ignores INSTALL_K3S_VERSION in air-gap mode); use a bundle of ${version}`,
+        'input',
+      );
+    }
   }
 }
 
@@ -269,7 +286,7 @@ export async function initCluster(operator: CommandOperator, options: ClusterIni
     return { nodeName, changed: false, ...(options.k3sVersion !== undefined ? { version: options.k3sVersion } : {}) };
   }
 
-  await stageInstaller(operator, options.airgapBundle, logger);
+  await stageInstaller(operator, options.airgapBundle, logger, options.k3sVersion);
   const existingToken = await readOptionalFile(operator, K3S_PATHS.tokenFile);
   await writeTokenAndConfig(operator, existingToken === undefined ? randomHex(16) : undefined, desired, logger);
   await step(logger, `installing k3s server on ${operator.target}`, () =>
@@ -342,7 +359,7 @@ export async function addNode(control: CommandOperator, node: CommandOperator, o
     }
     logger.success(`k3s is already installed on ${node.target} as ${role.name} ${nodeName}`);
   } else {
-    await stageInstaller(node, options.airgapBundle, logger);
+    await stageInstaller(node, options.airgapBundle, logger, version);
     await writeTokenAndConfig(node, token, desired, logger);
     await step(logger, `installing k3s ${role.k3sCommand} ${version} on ${node.target}`, () =>
       run(node, installCommand(node, { role, version, airgap: options.airgapBundle !== undefined }), 'installing k3s'),

@@ -9,7 +9,7 @@
  * first. `stop()` kills the servers and deletes the namespaces, bridge and temporary files.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,18 @@ import { knownHostName } from '../../src/bootstrap/known-hosts.js';
 
 /** The test fixtures directory with the stand-ins. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/bootstrap', import.meta.url));
-/** The air-gap bundle with the stand-in k3s and install.sh. */
+/** The air-gap bundle with the stand-in k3s and install.sh; its k3s has each node's default version. */
 export const AIRGAP_BUNDLE = join(FIXTURES, 'airgap');
+
+/** A copy of the air-gap bundle whose stand-in k3s binary is of `version` (as a real bundle's is). */
+export function airgapBundleOf(version: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `dokku-gitops-bundle-${version.replace(/[^a-z0-9.]/gi, '-')}-`));
+  // verbatim: k3s-arm64 is a relative link to k3s, which must stay inside the copy
+  cpSync(AIRGAP_BUNDLE, dir, { recursive: true, verbatimSymlinks: true });
+  const path = join(dir, 'k3s');
+  writeFileSync(path, readFileSync(path, 'utf8').replace(/^#!\/bin\/sh\n/, `#!/bin/sh\n# STANDIN_BUNDLE_VERSION=${version}\n`));
+  return dir;
+}
 /** The stand-in systemctl, journalctl and curl. */
 export const STANDIN_BIN = join(FIXTURES, 'bin');
 /** The stand-ins' logic. */

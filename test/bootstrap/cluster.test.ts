@@ -67,7 +67,7 @@ describe('initCluster', () => {
 
   it('copies an air-gap bundle and pins the version when asked, without sudo as root', async () => {
     // GIVEN
-    const op = server().when('uname -m', { stdout: 'x86_64\n' });
+    const op = server().when('uname -m', { stdout: 'x86_64\n' }).when('/usr/local/bin/k3s --version', { stdout: 'k3s version v1.30.4+k3s1 (abc123)\ngo version go1.22.5\n' });
     const bundle = new URL('../fixtures/bootstrap/airgap', import.meta.url).pathname;
     // WHEN
     await initCluster(op, { serverIp: '10.0.0.5', ingressClass: IngressClass.traefik(), k3sVersion: 'v1.30.4+k3s1', taintScheduling: true, airgapBundle: bundle, randomHex: hex, poll: FAST });
@@ -79,6 +79,7 @@ describe('initCluster', () => {
       'upload /usr/local/bin/k3s 0755',
       'upload /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst 0644',
       `upload ${INSTALL} 0755`,
+      '/usr/local/bin/k3s --version',
       'read /etc/rancher/k3s/dokku-gitops.token',
       'upload /etc/rancher/k3s/dokku-gitops.token 0600',
       'upload /etc/rancher/k3s/config.yaml 0600',
@@ -88,6 +89,17 @@ describe('initCluster', () => {
     expect(op.uploads.find((u) => u.path === '/usr/local/bin/k3s')).toEqual({ path: '/usr/local/bin/k3s', mode: 0o755, localPath: `${bundle}/k3s` });
     const config = parse(op.files.get('/etc/rancher/k3s/config.yaml')!);
     expect([config.disable, config['node-taint']]).toEqual([undefined, ['CriticalAddonsOnly=true:NoSchedule']]);
+  });
+
+  it('fails if the air-gap bundle holds another k3s than the pinned version, before writing the token', async () => {
+    // GIVEN a bundle whose k3s is v1.31.2
+    const op = server().when('uname -m', { stdout: 'x86_64\n' }).when('/usr/local/bin/k3s --version', { stdout: 'k3s version v1.31.2+k3s1 (abc123)\n' });
+    const bundle = new URL('../fixtures/bootstrap/airgap', import.meta.url).pathname;
+    // WHEN / THEN
+    await expect(initCluster(op, { serverIp: '10.0.0.5', k3sVersion: 'v1.30.4+k3s1', airgapBundle: bundle, randomHex: hex, poll: FAST })).rejects.toThrow(
+      "'--airgap-bundle': its k3s is v1.31.2+k3s1, but local must run v1.30.4+k3s1 (the installer ignores INSTALL_K3S_VERSION in air-gap mode); use a bundle of v1.30.4+k3s1",
+    );
+    expect(op.trace.filter((t) => t.includes('dokku-gitops.token') || t.startsWith('env INSTALL_K3S'))).toEqual([]);
   });
 
   it('resumes after a failed install: keeps the node name and the token already written', async () => {

@@ -6,7 +6,7 @@
  * The tests run in order and build one cluster: init on node1, node2 joins as a server, node3 as a
  * worker; then kubeconfig, list, the scheduler extender with both methods, remove and uninstall.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -29,7 +29,7 @@ import {
   uninstallNode,
   writeSecretFile,
 } from '../../src/bootstrap/index.js';
-import { AIRGAP_BUNDLE, jsonLines, type Lab, type LabNode, readOnNode, startLab } from './_lab.js';
+import { AIRGAP_BUNDLE, airgapBundleOf, jsonLines, type Lab, type LabNode, readOnNode, startLab } from './_lab.js';
 
 const FAST = { timeoutMs: 20_000, intervalMs: 100 };
 let lab: Lab;
@@ -252,12 +252,26 @@ describe('cluster bootstrap against real sshd', () => {
     );
   });
 
+  it('fails if the air-gap bundle holds another k3s than the lowest server version, before installing anything', async () => {
+    // GIVEN node2's default bundle binary is v1.31.2, the server runs v1.28.9
+    const control = ssh(node1);
+    const node = ssh(node2);
+    // WHEN / THEN
+    await expect(
+      addNode(control, node, { target: { user: 'root', host: node2.address, port: node2.port }, role: NodeRole.server(), airgapBundle: AIRGAP_BUNDLE, poll: FAST, randomHex: (n) => 'cd'.repeat(n) }),
+    ).rejects.toThrow(
+      `'--airgap-bundle': its k3s is v1.31.2+k3s1, but ssh://root@${node2.address}:${node2.port} must run v1.28.9+k3s1 (the installer ignores INSTALL_K3S_VERSION in air-gap mode); use a bundle of v1.28.9+k3s1`,
+    );
+    expect(installs(node2)).toEqual([]);
+    rmSync(join(node2.root, 'usr/local/bin/k3s'), { force: true });
+  });
+
   it('add joins a server pinned to the lowest server version, sharing cluster-wide settings', async () => {
-    // GIVEN node2's stand-in would report v1.31.2 on its own
+    // GIVEN a bundle of the lowest server version (node2's own default is v1.31.2)
     const control = ssh(node1);
     const node = ssh(node2);
     // WHEN
-    const result = await addNode(control, node, { target: { user: 'root', host: node2.address, port: node2.port }, role: NodeRole.server(), taintScheduling: true, airgapBundle: AIRGAP_BUNDLE, poll: FAST, randomHex: (n) => 'cd'.repeat(n) });
+    const result = await addNode(control, node, { target: { user: 'root', host: node2.address, port: node2.port }, role: NodeRole.server(), taintScheduling: true, airgapBundle: airgapBundleOf('v1.28.9+k3s1'), poll: FAST, randomHex: (n) => 'cd'.repeat(n) });
     // THEN
     const name = `ip-${node2.address.replace(/\./g, '-')}-cdcdcdcdcd`;
     expect(result).toEqual({ nodeName: name, changed: true, version: 'v1.28.9+k3s1' });
@@ -291,7 +305,7 @@ describe('cluster bootstrap against real sshd', () => {
     const marker = join(lab.dir, 'kubelet-marker');
     const kubeletArgs = [`eviction-hard=memory.available<100Mi;touch ${marker}`, `system-reserved=cpu=$(touch ${marker})`, `node-labels=\`touch ${marker}\``];
     // WHEN
-    const result = await addNode(ssh(node1), ssh(node3), { target: { user: 'root', host: node3.address, port: node3.port }, kubeletArgs, labels: ['tier=batch'], airgapBundle: AIRGAP_BUNDLE, poll: FAST, randomHex: (n) => 'ef'.repeat(n) });
+    const result = await addNode(ssh(node1), ssh(node3), { target: { user: 'root', host: node3.address, port: node3.port }, kubeletArgs, labels: ['tier=batch'], airgapBundle: airgapBundleOf('v1.28.9+k3s1'), poll: FAST, randomHex: (n) => 'ef'.repeat(n) });
     // THEN
     expect(existsSync(marker)).toBe(false);
     expect(installs(node3).map((i) => i.env)).toEqual([{ INSTALL_K3S_EXEC: 'agent', INSTALL_K3S_SKIP_DOWNLOAD: 'true', INSTALL_K3S_VERSION: 'v1.28.9+k3s1' }]);
@@ -309,7 +323,7 @@ describe('cluster bootstrap against real sshd', () => {
 
   it('add again for the same node changes nothing', async () => {
     // GIVEN / WHEN
-    const result = await addNode(ssh(node1), ssh(node3), { target: { user: 'root', host: node3.address, port: node3.port }, kubeletArgs: [`eviction-hard=memory.available<100Mi;touch ${join(lab.dir, 'kubelet-marker')}`, `system-reserved=cpu=$(touch ${join(lab.dir, 'kubelet-marker')})`, `node-labels=\`touch ${join(lab.dir, 'kubelet-marker')}\``], labels: ['tier=batch'], airgapBundle: AIRGAP_BUNDLE, poll: FAST });
+    const result = await addNode(ssh(node1), ssh(node3), { target: { user: 'root', host: node3.address, port: node3.port }, kubeletArgs: [`eviction-hard=memory.available<100Mi;touch ${join(lab.dir, 'kubelet-marker')}`, `system-reserved=cpu=$(touch ${join(lab.dir, 'kubelet-marker')})`, `node-labels=\`touch ${join(lab.dir, 'kubelet-marker')}\``], labels: ['tier=batch'], airgapBundle: airgapBundleOf('v1.28.9+k3s1'), poll: FAST });
     // THEN
     expect(result.changed).toBe(false);
     expect(installs(node3)).toHaveLength(1);
