@@ -33,6 +33,12 @@ function handleError(err: unknown): number {
     process.stderr.write(`error: ${err.message}\n`);
     return err.kind === 'input' ? 2 : failureExitCode();
   }
+  // a file that cannot be read or written (ENOTDIR, EACCES, ENOSPC...) is the user's to fix
+  const errno = err as NodeJS.ErrnoException;
+  if (errno instanceof Error && typeof errno.code === 'string' && typeof errno.syscall === 'string') {
+    process.stderr.write(`error: ${errno.message}\n`);
+    return failureExitCode();
+  }
   process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }

@@ -74,7 +74,8 @@ export class AppProcess extends Construct {
         template: {
           metadata: {
             labels: withUserLabels(model, 'pod', selector, process.type),
-            annotations: withUserAnnotations(model, 'pod', { ...common, 'dokku.com/rollout-digest': rolloutDigest(model, props.rolloutKey) }, process.type),
+            // the digest comes last: a user annotation must never replace it
+            annotations: { ...withUserAnnotations(model, 'pod', common, process.type), 'dokku.com/rollout-digest': rolloutDigest(model, props.rolloutKey) },
           },
           spec: podSpec(model, {
             name: process.name,

@@ -130,15 +130,18 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
   // process types: the Procfile's (release is a task, not a process), else just web
   const commands = new Map<string, string>();
   let releaseCommand: string | undefined;
-  if (spec.procfile !== undefined) {
-    const { entries, problems: procfileProblems } = parseProcfile(spec.procfile);
+  const parsedProcfile = spec.procfile !== undefined ? parseProcfile(spec.procfile) : undefined;
+  // a Procfile of comments and blank lines is no Procfile (the image's own command runs web)
+  const procfile = parsedProcfile && (parsedProcfile.entries.length > 0 || parsedProcfile.problems.length > 0) ? parsedProcfile : undefined;
+  if (procfile !== undefined) {
+    const { entries, problems: procfileProblems } = procfile;
     for (const p of procfileProblems) at(['spec', 'procfile'], p.message);
     for (const e of entries) {
       if (e.processType === 'release') releaseCommand = e.command;
       else commands.set(e.processType, e.command);
     }
   }
-  const types = spec.procfile !== undefined ? [...commands.keys()] : ['web'];
+  const types = procfile !== undefined ? [...commands.keys()] : ['web'];
   for (const type of Object.keys(spec.scale ?? {})) {
     if (!types.includes(type)) {
       at(['spec', 'scale', type], `process type ${JSON.stringify(type)} is not in the Procfile; process types: ${types.join(', ') || '(none)'}`);
@@ -170,9 +173,34 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
   const { settings: security, problems: dockerProblems } = securitySettings(spec.dockerOptions?.deploy ?? []);
   for (const p of dockerProblems) at(['spec', 'dockerOptions', 'deploy', p.index], p.message);
 
+  const storageNames = new Map<string, number>();
+  const mountPaths = new Map<string, number>();
+  if (properties.get('shm-size')) mountPaths.set('/dev/shm', -1);
   for (const [i, s] of (spec.storage ?? []).entries()) {
     if (!isDnsLabel(s.name)) at(['spec', 'storage', i, 'name'], dnsLabelProblem(s.name)!);
+    else if (s.name === 'shmem') at(['spec', 'storage', i, 'name'], '"shmem" is the volume of shm-size; use another name');
+    else if (storageNames.has(s.name)) at(['spec', 'storage', i, 'name'], `${JSON.stringify(s.name)} is already the name of storage[${storageNames.get(s.name)}]; each entry needs its own name`);
+    storageNames.set(s.name, storageNames.get(s.name) ?? i);
+    const mounted = mountPaths.get(s.mountPath);
+    if (mounted !== undefined) {
+      at(['spec', 'storage', i, 'mountPath'], `${JSON.stringify(s.mountPath)} is already mounted by ${mounted < 0 ? 'shm-size' : `storage[${mounted}]`}; each mount needs its own path`);
+    }
+    mountPaths.set(s.mountPath, mounted ?? i);
+    if (s.subPath !== undefined && (s.subPath.startsWith('/') || s.subPath.split('/').includes('..'))) {
+      at(['spec', 'storage', i, 'subPath'], `${JSON.stringify(s.subPath)} must be a relative path without '..'`);
+    }
     if (!canonicalQuantity(s.size)) at(['spec', 'storage', i, 'size'], `${JSON.stringify(s.size)} is not a Kubernetes quantity (1Gi, 500Mi)`);
+  }
+
+  // B2/B3: env keys must be Secret data keys; generated names must fit label values
+  for (const key of Object.keys(spec.config ?? {})) {
+    if (!/^[-._a-zA-Z0-9]+$/.test(key)) at(['spec', 'config', key], 'is not a valid env name: use letters, digits, \'_\', \'-\' and \'.\'');
+  }
+  if (!nameProblem) {
+    const longest = spec.registryAuth && !properties.get('image-pull-secrets') ? `pull-secret-${name}` : `config-${name}`;
+    if (longest.length > MAX_LABEL) {
+      at(['metadata', 'name'], `"${longest}" is longer than the ${MAX_LABEL} characters of a label value; the app name may have at most ${MAX_LABEL - (longest.length - name.length)} characters`);
+    }
   }
 
   const processes: ProcessModel[] = [];

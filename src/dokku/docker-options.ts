@@ -76,6 +76,9 @@ export function securitySettings(entries: readonly string[]): { settings: Securi
           });
           continue;
         }
+        // a sysctl given twice keeps its last value, as docker does
+        const existing = settings.sysctls.findIndex((x) => x.name === name);
+        if (existing >= 0) settings.sysctls.splice(existing, 1);
         settings.sysctls.push({ name, value: value.slice(sep + 1) });
       }
     }

@@ -69,6 +69,19 @@ export function containerResources(
       else target[key] = formatQuantity(q);
     }
   }
+  // a limit below a *default* request lowers the request (Kubernetes requires request <= limit);
+  // an explicit reserve above its limit is a mistake to report
+  for (const key of ['cpu', 'memory'] as const) {
+    const limit = limits[key] !== undefined ? parseQuantity(limits[key]!) : undefined;
+    const request = requests[key] !== undefined ? parseQuantity(requests[key]!) : undefined;
+    if (!limit || !request || request.nanos <= limit.nanos) continue;
+    const reserved = lookup(all, processType, 'reserve', key);
+    if (reserved && !IGNORED.has(reserved.value.trim())) {
+      problems.push({ path: reserved.path, message: `${JSON.stringify(reserved.value)} reserves more than the limit ${limits[key]}; a reservation must not exceed its limit` });
+    } else {
+      requests[key] = limits[key]!;
+    }
+  }
   const gpu = lookup(all, processType, 'limit', 'nvidia-gpu');
   if (gpu && !IGNORED.has(gpu.value.trim())) {
     if (/^\d+$/.test(gpu.value.trim())) limits['nvidia.com/gpu'] = String(Number(gpu.value.trim()));

@@ -143,6 +143,8 @@ function describe(e: ErrorObject): { path: FieldPath; message: string } {
       return { path, message: `${show(e.data)} must be ${params.type === 'integer' ? 'an integer' : `a ${String(params.type)}`}` };
     case 'minimum':
       return { path, message: `${show(e.data)} must be at least ${String(params.limit)}` };
+    case 'maximum':
+      return { path, message: `${show(e.data)} must be at most ${String(params.limit)}` };
     case 'minLength':
       return { path, message: 'must not be empty' };
     case 'pattern':
@@ -160,11 +162,17 @@ function checkDocument(doc: LoadedDocument, problems: Problems): boolean {
   }
   // apiVersion and kind first: with either wrong, the rest of the document means nothing
   let ok = true;
-  if (v.apiVersion !== STATE_API_VERSION) {
+  if (v.apiVersion === undefined) {
+    problems.add(doc.scope, ['apiVersion'], `is required; use ${STATE_API_VERSION}`);
+    ok = false;
+  } else if (v.apiVersion !== STATE_API_VERSION) {
     problems.add(doc.scope, ['apiVersion'], `${show(v.apiVersion)} is not supported; allowed values: ${STATE_API_VERSION}`);
     ok = false;
   }
-  if (v.kind !== 'App' && v.kind !== 'Global') {
+  if (v.kind === undefined) {
+    problems.add(doc.scope, ['kind'], 'is required; allowed values: App, Global');
+    ok = false;
+  } else if (v.kind !== 'App' && v.kind !== 'Global') {
     problems.add(doc.scope, ['kind'], `${show(v.kind)} is not supported; allowed values: App, Global`);
     ok = false;
   }

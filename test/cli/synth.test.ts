@@ -105,3 +105,21 @@ describe('help', () => {
     expect(runCli(['sinth']).status).toBe(2);
   });
 });
+
+describe('file-system errors', () => {
+  it('fails with a message, not a stack trace, when the output is a file', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const result = runCli(['synth', examples, '--out', file]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: ENOTDIR: not a directory/);
+    expect(result.stderr).not.toContain('internal error');
+  });
+
+  it('validate writes no key file', () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const result = runCli(['validate', examples], { env: { DOKKU_GITOPS_HMAC_KEY: undefined, DOKKU_GITOPS_HOME: home } });
+    expect(result.status).toBe(0);
+    expect(readdirSync(home)).toEqual([]);
+  });
+});

@@ -261,3 +261,25 @@ describe('rollouts are deterministic', () => {
     expect(withId.spec.template.metadata.annotations['app.kubernetes.io/version']).toBe('42');
   });
 });
+
+describe('what the API server would reject never renders', () => {
+  it('lowers a default request to a lower limit (requests must not exceed limits)', () => {
+    const c = find(compileText(app('a', 'image: x:1\nresources: {web: {limit: {memory: "64", cpu: 50m}}}')), 'Deployment', 'a-web').spec.template.spec.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '50m', memory: '64Mi' } });
+  });
+
+  it('keeps the last value of a sysctl given twice', () => {
+    const pod = find(compileText(app('a', 'image: x:1\ndockerOptions: {deploy: ["--sysctl net.core.somaxconn=1", "--sysctl net.core.somaxconn=2"]}')), 'Deployment', 'a-web').spec.template.spec;
+    expect(pod.securityContext).toEqual({ sysctls: [{ name: 'net.core.somaxconn', value: '2' }] });
+  });
+
+  it('treats a Procfile of comments as no Procfile: web runs the image command', () => {
+    const result = compileText(app('a', 'image: x:1\nprocfile: "# nothing here\\n"'));
+    expect(objectsOf(result).filter((o) => o.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(['a-web']);
+  });
+
+  it('never lets a user annotation replace the rollout digest', () => {
+    const d = find(compileText(app('a', 'image: x:1\nannotations: {web: {pod: {dokku.com/rollout-digest: forged}}}')), 'Deployment', 'a-web');
+    expect(d.spec.template.metadata.annotations['dokku.com/rollout-digest']).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -256,6 +256,7 @@ describe('bad cron tasks', () => {
   it('fails if the app name makes the cron container name too long', () => {
     const name = 'a'.repeat(59);
     expect(problemsOf(cronApp(name, 'appJson: {cron: [{command: ls, schedule: "@daily"}]}'))).toEqual([
+      `state-1.yaml:4: app ${name}: metadata.name: "config-${name}" is longer than the 63 characters of a label value; the app name may have at most 56 characters`,
       `state-1.yaml:7: app ${name}: spec.appJson.cron: the cron container name "${name}-cron" is longer than 63 characters; use a shorter app name`,
     ]);
   });

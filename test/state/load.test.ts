@@ -142,3 +142,57 @@ describe('state loading: every bad input is named, with its field, value and wha
     ]);
   });
 });
+
+describe('states that would give objects the API server rejects are refused, with what to change', () => {
+  it('fails if two storage entries share a name or a mount path, or a subPath leaves the volume', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nstorage:\n  - {name: d, mountPath: /d, size: 1Gi}\n  - {name: d, mountPath: /d, size: 1Gi, subPath: ../etc}'));
+    expect(problems).toEqual([
+      'state-1.yaml:9: app a: spec.storage[1].name: "d" is already the name of storage[0]; each entry needs its own name',
+      'state-1.yaml:9: app a: spec.storage[1].mountPath: "/d" is already mounted by storage[0]; each mount needs its own path',
+      'state-1.yaml:9: app a: spec.storage[1].subPath: "../etc" must be a relative path without \'..\'',
+    ]);
+  });
+
+  it('fails if a storage entry takes the shm-size volume name or its mount path', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nproperties: {shm-size: 64Mi}\nstorage:\n  - {name: shmem, mountPath: /dev/shm, size: 1Gi}'));
+    expect(problems).toEqual([
+      'state-1.yaml:9: app a: spec.storage[0].name: "shmem" is the volume of shm-size; use another name',
+      'state-1.yaml:9: app a: spec.storage[0].mountPath: "/dev/shm" is already mounted by shm-size; each mount needs its own path',
+    ]);
+  });
+
+  it('fails if an env name cannot be a Secret key', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nconfig: {"A B": x, GOOD_1: y}'));
+    expect(problems).toEqual(["state-1.yaml:7: app a: spec.config[\"A B\"]: is not a valid env name: use letters, digits, '_', '-' and '.'"]);
+  });
+
+  it('fails if a generated name would not fit a label value, saying how long the app name may be', () => {
+    const name = 'p'.repeat(52);
+    const problems = problemsOf(app(name, 'image: x:1\nregistryAuth: {auths: {}}'));
+    expect(problems).toEqual([
+      `state-1.yaml:4: app ${name}: metadata.name: "pull-secret-${name}" is longer than the 63 characters of a label value; the app name may have at most 51 characters`,
+    ]);
+  });
+
+  it('fails if a reservation exceeds its limit', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nresources: {web: {limit: {memory: "256"}, reserve: {memory: "512"}}}'));
+    expect(problems).toEqual(['state-1.yaml:7: app a: spec.resources.web.reserve.memory: "512" reserves more than the limit 256Mi; a reservation must not exceed its limit']);
+  });
+
+  it('fails on a healthcheck scheme other than http or https, and on out-of-range numbers', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nscale: {web: 100000}\nappJson: {healthchecks: {web: [{path: /, scheme: ftp, port: 99999}]}}'));
+    // in the schema's order of fields (appJson before scale)
+    expect(problems).toEqual([
+      'state-1.yaml:8: app a: spec.appJson.healthchecks.web[0].scheme: "ftp" is not allowed; allowed values: http, https, HTTP, HTTPS',
+      'state-1.yaml:8: app a: spec.appJson.healthchecks.web[0].port: 99999 must be at most 65535',
+      'state-1.yaml:7: app a: spec.scale.web: 100000 must be at most 10000',
+    ]);
+  });
+
+  it('says a missing apiVersion or kind is required', () => {
+    expect(problemsOf('metadata: {name: a}\nspec: {image: x}\n')).toEqual([
+      'state-1.yaml:1: document 1: apiVersion: is required; use dokku-gitops/v1',
+      'state-1.yaml:1: document 1: kind: is required; allowed values: App, Global',
+    ]);
+  });
+});
