@@ -15,7 +15,7 @@ import { canonicalQuantity } from './quantity.js';
 import { containerPorts, parsePortMap, portMap, type PortMap, primaryPortMap } from './ports.js';
 import { type AppRouting, resolveRouting, webPortMaps } from './routing.js';
 import { containerResources, type ContainerResources } from './resources.js';
-import { ShellSyntaxError, shellSplit } from './shell.js';
+import { kubernetesArgs, ShellSyntaxError } from './shell.js';
 import { type AppScalingModel, type GlobalScalingModel, resolveGlobalScaling, resolveScaling } from './autoscaling.js';
 import { type CronModel, resolveCrons } from './cron.js';
 import { type ReleaseJobs, resolveReleaseJobs } from './release.js';
@@ -104,7 +104,7 @@ export interface ResolvedState {
 function splitCommand(command: string, port: number): string[] {
   // Config values never go into args (they would reach Git in plain text): Kubernetes expands
   // $(VAR) from the container's env, which includes the config Secret.
-  return shellSplit(command, { expand: (name) => (name === 'PORT' ? String(port) : `$(${name})`) });
+  return kubernetesArgs(command, { literals: { PORT: String(port) }, references: true });
 }
 
 function resolveGlobal(doc: GlobalDocument | undefined, scope: ProblemScope, problems: Problems): GlobalModel {

@@ -10,7 +10,7 @@ import type { ReportProblem } from './_report.js';
 import { CRON_DESCRIPTORS, cronScheduleProblem } from './_cron-schedule.js';
 import { MAX_LABEL } from './names.js';
 import { containerResources, type ContainerResources } from './resources.js';
-import { ShellSyntaxError, shellSplit } from './shell.js';
+import { kubernetesArgs, ShellSyntaxError } from './shell.js';
 
 /** The longest CronJob name: the controller appends `-<11 digits>` to name its Jobs (label values are at most 63). */
 export const MAX_CRONJOB_NAME = 52;
@@ -120,7 +120,7 @@ export function resolveCrons(input: CronInput, at: ReportProblem): CronModel[] {
     }
     let args: string[] = [];
     try {
-      args = shellSplit(task.command);
+      args = kubernetesArgs(task.command);
       if (!args.length) {
         at([...path, 'command'], `${show(task.command)} has no words to run`);
         ok = false;

@@ -11,7 +11,7 @@ import { boundedName } from './_bounded-name.js';
 import type { ReportProblem } from './_report.js';
 import { MAX_LABEL } from './names.js';
 import { containerResources, type ContainerResources } from './resources.js';
-import { ShellSyntaxError, shellSplit } from './shell.js';
+import { kubernetesArgs, ShellSyntaxError } from './shell.js';
 
 /** Which task: Dokku's phase names. */
 export type ReleaseTaskKind = 'predeploy' | 'release' | 'postdeploy';
@@ -88,7 +88,7 @@ export function resolveReleaseJobs(input: ReleaseInput, at: ReportProblem): Rele
     let args: string[];
     try {
       // config values never go into args (they would reach Git): Kubernetes expands $(VAR) from the env
-      args = shellSplit(command, { expand: (name) => `$(${name})` });
+      args = kubernetesArgs(command, { references: true });
     } catch (err) {
       if (!(err instanceof ShellSyntaxError)) throw err;
       at(path, `the ${kind} command ${show(command)} cannot be split into words: ${err.message}`);

@@ -90,3 +90,37 @@ export function shellSplit(input: string, options: ShellSplitOptions = {}): stri
   if (inWord) words.push(word);
   return words;
 }
+
+/** Options of {@link kubernetesArgs}. */
+export interface KubernetesArgsOptions {
+  /**
+   * Variables replaced by a literal value (`PORT` -> the port).
+   *
+   * @default - none
+   */
+  readonly literals?: Readonly<Record<string, string>>;
+  /**
+   * Whether other `$VAR` / `${VAR}` become Kubernetes' `$(VAR)`, expanded at run time from the
+   * container's env (so that config values never reach the manifests); otherwise they stay as
+   * written, literal text.
+   *
+   * @default false
+   */
+  readonly references?: boolean;
+}
+
+const REFERENCE = '\u0000';
+
+/**
+ * Splits a command into container args that Kubernetes passes on exactly: every literal `$` is
+ * written `$$` (Kubernetes turns `$$` into `$` and expands `$(NAME)`), and only the references
+ * asked for become `$(NAME)`.
+ *
+ * @throws ShellSyntaxError on an unterminated quote or a trailing backslash
+ */
+export function kubernetesArgs(command: string, options: KubernetesArgsOptions = {}): string[] {
+  const words = shellSplit(command, {
+    expand: (name) => options.literals?.[name] ?? (options.references ? `${REFERENCE}${name}${REFERENCE}` : undefined),
+  });
+  return words.map((w) => w.replace(/\$/g, '$$$$').replace(/\u0000([A-Za-z_][A-Za-z0-9_]*)\u0000/g, '$$($1)'));
+}

@@ -134,9 +134,10 @@ describe('CronJobs', () => {
     const herokuish = compileText(cronApp('h', `builder: herokuish\nappJson: {cron: [{command: ${JSON.stringify(command)}, schedule: "@hourly"}]}`));
     // THEN
     const container = (r: ReturnType<typeof compileText>) => objectsOf(r).find((o) => o.kind === 'CronJob')!.spec.jobTemplate.spec.template.spec.containers[0];
-    expect(container(pack).args).toEqual(['bundle', 'exec', 'rake', 'report[a b]', 'x y', '$TARGET']);
+    // `$$` is how a manifest writes a literal `$`: the container receives `$TARGET`, as written
+    expect(container(pack).args).toEqual(['bundle', 'exec', 'rake', 'report[a b]', 'x y', '$$TARGET']);
     expect(container(pack).command).toEqual(['launcher']);
-    expect(container(herokuish).args).toEqual(['bundle', 'exec', 'rake', 'report[a b]', 'x y', '$TARGET']);
+    expect(container(herokuish).args).toEqual(['bundle', 'exec', 'rake', 'report[a b]', 'x y', '$$TARGET']);
     expect(container(herokuish).command).toBeUndefined();
   });
 

@@ -3,7 +3,7 @@ import { securitySettings } from '../../src/dokku/docker-options.js';
 import { completePortMaps, containerPorts, parsePortMap, type PortMap, portMap, primaryPortMap } from '../../src/dokku/ports.js';
 import { canonicalQuantity } from '../../src/dokku/quantity.js';
 import { containerResources } from '../../src/dokku/resources.js';
-import { shellSplit } from '../../src/dokku/shell.js';
+import { kubernetesArgs, shellSplit } from '../../src/dokku/shell.js';
 import { parseProcfile } from '../../src/dokku/procfile.js';
 
 describe('quantities are canonical, as resource.ParseQuantity(...).String() prints them', () => {
@@ -155,5 +155,23 @@ describe('docker options', () => {
 
   it('fails if a sysctl is not name=value', () => {
     expect(securitySettings(['--sysctl=net.core.somaxconn']).problems).toEqual([{ index: 0, message: '--sysctl "net.core.somaxconn" is not name=value' }]);
+  });
+});
+
+describe('container args that Kubernetes passes on exactly', () => {
+  it('writes literal $ as $$ and turns only the asked-for references into $(VAR)', () => {
+    expect(kubernetesArgs(`sh -c 'echo $$ $(date)' --port $PORT --db $DATABASE_URL`, { literals: { PORT: '5000' }, references: true })).toEqual([
+      'sh',
+      '-c',
+      'echo $$$$ $$(date)',
+      '--port',
+      '5000',
+      '--db',
+      '$(DATABASE_URL)',
+    ]);
+  });
+
+  it('keeps $VAR as literal text without references', () => {
+    expect(kubernetesArgs('echo $HOME ${USER}')).toEqual(['echo', '$$HOME', '$${USER}']);
   });
 });
