@@ -7,7 +7,7 @@ import { type FieldPath, Problems, type ProblemScope, scopeOf } from '../state/_
 import type { AppDocument, Builder, GlobalDocument, State, StorageEntry } from '../state/types.js';
 import { securitySettings, type SecuritySettings } from './docker-options.js';
 import { processProbes, type ProcessProbes } from './healthchecks.js';
-import { UserMetadata } from './metadata.js';
+import { UserMetadata, userMetadataProblems } from './metadata.js';
 import { dnsLabelProblem, isDnsLabel, MAX_LABEL } from './names.js';
 import { parseProcfile } from './procfile.js';
 import { checkProperties, ComputedProperties, splitList } from './properties.js';
@@ -110,6 +110,9 @@ function splitCommand(command: string, port: number): string[] {
 function resolveGlobal(doc: GlobalDocument | undefined, scope: ProblemScope, problems: Problems): GlobalModel {
   const { values, problems: found } = checkProperties(doc?.spec.properties, 'global');
   for (const p of found) problems.add(scope, ['spec', 'properties', p.name], p.message);
+  for (const field of ['annotations', 'labels'] as const) {
+    for (const p of userMetadataProblems(doc?.spec[field], field === 'labels' ? 'label' : 'annotation')) problems.add(scope, ['spec', field, ...p.path], p.message);
+  }
   const scaling = resolveGlobalScaling(doc, (path, message) => problems.add(scope, path, message));
   return { properties: values, scaling, doc };
 }
@@ -192,7 +195,14 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
     if (!canonicalQuantity(s.size)) at(['spec', 'storage', i, 'size'], `${JSON.stringify(s.size)} is not a Kubernetes quantity (1Gi, 500Mi)`);
   }
 
-  // B2/B3: env keys must be Secret data keys; generated names must fit label values
+  // user annotations and labels must be valid Kubernetes keys (and label values)
+  for (const field of ['annotations', 'labels'] as const) {
+    for (const [processType, byType] of Object.entries(spec[field] ?? {})) {
+      for (const p of userMetadataProblems(byType, field === 'labels' ? 'label' : 'annotation')) at(['spec', field, processType, ...p.path], p.message);
+    }
+  }
+
+  // env keys must be Secret data keys; generated names must fit label values
   for (const key of Object.keys(spec.config ?? {})) {
     if (!/^[-._a-zA-Z0-9]+$/.test(key)) at(['spec', 'config', key], 'is not a valid env name: use letters, digits, \'_\', \'-\' and \'.\'');
   }

@@ -196,3 +196,19 @@ describe('states that would give objects the API server rejects are refused, wit
     ]);
   });
 });
+
+describe('user annotations and labels', () => {
+  it('fails on keys that are not qualified names and label values that are not label values', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nlabels:\n  web:\n    pod: {"bad key!": v, tier: "front end"}\nannotations:\n  --global:\n    deployment: {"example.com/ok": "any value, spaces too", "Bad_Prefix/x": y}'));
+    expect(problems).toEqual([
+      "state-1.yaml:12: app a: spec.annotations.--global.deployment[\"Bad_Prefix/x\"]: has a prefix that is not a DNS subdomain (before the /)",
+      "state-1.yaml:9: app a: spec.labels.web.pod[\"bad key!\"]: is not a valid key: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit, after an optional DNS prefix and /",
+      'state-1.yaml:9: app a: spec.labels.web.pod.tier: "front end" is not a valid label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit',
+    ]);
+  });
+
+  it('fails on a bad global label too', () => {
+    const problems = problemsOf(app('a', 'image: x:1'), 'apiVersion: dokku-gitops/v1\nkind: Global\nspec:\n  labels:\n    pod: {env: "prod!"}\n');
+    expect(problems).toEqual(['state-2.yaml:5: Global: spec.labels.pod.env: "prod!" is not a valid label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit']);
+  });
+});
