@@ -45,7 +45,8 @@ describe.each(fixtures())('fixture $name', ({ name, text }) => {
     expect(await validateFiles(files)).toBeGreaterThan(0);
   });
 
-  it.skipIf(!hasKubectl)('builds with kubectl kustomize', () => {
+  // CI installs kubectl (.ci/run): there a missing kubectl fails instead of skipping
+  it.skipIf(!hasKubectl && !process.env.CI)('builds with kubectl kustomize', () => {
     const root = join(scratch, name);
     const compiled = compileText(text);
     writeFolders(root, foldersOf(compiled));

@@ -17,7 +17,8 @@ export interface ProcfileProblem {
   readonly message: string;
 }
 
-const ENTRY = /^([A-Za-z0-9_-]+):\s*(.+)$/;
+// any name before the colon: whether it can be a process type is the model's rule (DNS-1123)
+const ENTRY = /^([^:\s#]+):\s*(.+)$/;
 
 /** Parses a Procfile into its entries and problems; a later duplicate is a problem. */
 export function parseProcfile(text: string): { entries: ProcfileEntry[]; problems: ProcfileProblem[] } {

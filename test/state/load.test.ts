@@ -212,3 +212,11 @@ describe('user annotations and labels', () => {
     expect(problems).toEqual(['state-2.yaml:5: Global: spec.labels.pod.env: "prod!" is not a valid label value: at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending with a letter or digit']);
   });
 });
+
+describe('process types that would escape a path or break a name', () => {
+  it.each(['../x', 'a/b', 'web.1'])('fails if a process type is %j, saying what is allowed', (type) => {
+    expect(problemsOf(app('a', `image: x:1\nprocfile: "${type}: run"`))).toEqual([
+      `state-1.yaml:7: app a: spec.procfile: process type "${type}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    ]);
+  });
+});
