@@ -323,6 +323,10 @@ export async function addNode(control: CommandOperator, node: CommandOperator, o
   const version = options.k3sVersion ?? lowest;
   if (version === undefined) throw new DokkuGitopsError(`${control.target}: the cluster has no server nodes to join`, 'failure');
   if (lowest !== undefined && compareK3sVersions(version, lowest) > 0) {
+    // a kubelet newer than the API server is not supported; a newer server is how upgrades start
+    if (!role.isServer) {
+      throw new DokkuGitopsError(`'--k3s-version' ${version} is newer than the oldest server (${lowest}); a worker must not be newer than the servers: upgrade the servers first, or omit '--k3s-version'`, 'input');
+    }
     logger.warning(`'--k3s-version' ${version} is newer than the oldest server (${lowest}); k3s supports nodes no newer than the servers, so upgrade the servers first`);
   }
   let serverIp = options.serverIp;

@@ -242,17 +242,33 @@ describe('addNode', () => {
     });
   });
 
-  it('joins a worker with an explicit server address and version, warns that it is newer, and labels it', async () => {
+  it('fails if a worker would be newer than the oldest server, before touching the node', async () => {
+    const node = new FakeNode({ target: 'ssh://root@10.0.0.7:22' });
+    await expect(addNode(control(), node, { target: { ...target, user: 'root' }, serverIp: '10.0.0.4', k3sVersion: 'v1.30.4+k3s1', randomHex: hex, poll: FAST })).rejects.toThrow(
+      "'--k3s-version' v1.30.4+k3s1 is newer than the oldest server (v1.29.9+k3s1); a worker must not be newer than the servers: upgrade the servers first, or omit '--k3s-version'",
+    );
+    expect(node.trace).toEqual([]);
+  });
+
+  it('warns, and joins, when a server is newer than the oldest server (how upgrades start)', async () => {
+    const node = new FakeNode({ target: 'ssh://root@10.0.0.7:22' });
+    const logger = new RecordingStepLogger();
+    const result = await addNode(control(), node, { target: { ...target, user: 'root' }, role: NodeRole.server(), serverIp: '10.0.0.4', k3sVersion: 'v1.30.4+k3s1', randomHex: hex, poll: FAST, logger });
+    expect(result.version).toBe('v1.30.4+k3s1');
+    expect(logger.lines[0]).toBe("warning: '--k3s-version' v1.30.4+k3s1 is newer than the oldest server (v1.29.9+k3s1); k3s supports nodes no newer than the servers, so upgrade the servers first");
+  });
+
+  it('joins a worker with an explicit server address and version, and labels it', async () => {
     // GIVEN
     const ctl = control();
     const node = new FakeNode({ target: 'ssh://root@10.0.0.7:22' });
     const logger = new RecordingStepLogger();
-    // WHEN
-    const result = await addNode(ctl, node, { target: { ...target, user: 'root' }, serverIp: '10.0.0.4', k3sVersion: 'v1.30.4+k3s1', labels: ['tier=batch'], randomHex: hex, poll: FAST, logger });
+    // WHEN the worker gets the oldest server's version
+    const result = await addNode(ctl, node, { target: { ...target, user: 'root' }, serverIp: '10.0.0.4', k3sVersion: 'v1.29.9+k3s1', labels: ['tier=batch'], randomHex: hex, poll: FAST, logger });
     // THEN
-    expect(result.version).toBe('v1.30.4+k3s1');
-    expect(logger.lines[0]).toBe("warning: '--k3s-version' v1.30.4+k3s1 is newer than the oldest server (v1.29.9+k3s1); k3s supports nodes no newer than the servers, so upgrade the servers first");
-    expect(node.trace.at(-1)).toBe(`env INSTALL_K3S_EXEC=agent INSTALL_K3S_VERSION=v1.30.4+k3s1 sh ${INSTALL}`);
+    expect(result.version).toBe('v1.29.9+k3s1');
+    expect(logger.lines.filter((l) => l.startsWith('warning:'))).toEqual([]);
+    expect(node.trace.at(-1)).toBe(`env INSTALL_K3S_EXEC=agent INSTALL_K3S_VERSION=v1.29.9+k3s1 sh ${INSTALL}`);
     expect(ctl.trace).toContain('/usr/local/bin/k3s kubectl label node ip-10-0-0-7-1212121212 node-role.kubernetes.io/worker=worker --overwrite');
     expect(ctl.trace).not.toContain('read /etc/rancher/k3s/config.yaml');
     expect(parse(node.files.get('/etc/rancher/k3s/config.yaml')!)).toEqual({ server: 'https://10.0.0.4:6443', 'node-name': 'ip-10-0-0-7-1212121212', 'token-file': '/etc/rancher/k3s/dokku-gitops.token', 'node-label': ['tier=batch'] });
