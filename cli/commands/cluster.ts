@@ -251,6 +251,50 @@ Examples:
     });
 }
 
+function agentCommand(): Command {
+  return addLocalOptions(
+    new Command('agent')
+      .description("install the GitOps agent on this k3s server: its controllers from a pinned chart that k3s deploys, then the objects of 'dokku-gitops agent'")
+      .argument('<agent>', 'flux or argocd')
+      .requiredOption('--repo-url <url>', 'the URL the agent clones the GitOps repository from')
+      .option('--branch <name>', 'the branch the agent applies', 'main')
+      .option('--cluster <name>', 'the folder clusters/<name>/ of the repository', 'default')
+      .option('--git-secret <name>', 'Flux: the Secret in flux-system with the repository credentials')
+      .option('--age-key <file>', "Flux: the age identity file ('dokku-gitops keys init') for the sops-age Secret"),
+  )
+    .addHelpText(
+      'after',
+      `
+Charts (pinned): flux2 2.17.0 (fluxcd-community) or argo-cd 10.1.1, written to
+/var/lib/rancher/k3s/server/manifests/ so that k3s itself installs them. Run it again to
+change nothing, or after changing a flag.
+
+Examples:
+  $ dokku-gitops cluster agent flux --repo-url ssh://git@github.com/acme/gitops.git --age-key ~/.dokku-gitops/age.key
+  $ dokku-gitops cluster agent argocd --repo-url https://github.com/acme/gitops.git`,
+    )
+    .action(async (agent: string, flags: LocalFlags & { repoUrl: string; branch: string; cluster: string; gitSecret?: string; ageKey?: string }) => {
+      if (agent !== 'flux' && agent !== 'argocd') throw new DokkuGitopsError(`agent ${JSON.stringify(agent)} is not supported; allowed values: flux, argocd`, 'input');
+      if (agent === 'argocd' && (flags.ageKey !== undefined || flags.gitSecret !== undefined)) {
+        throw new DokkuGitopsError("'--age-key' and '--git-secret' are for Flux; Argo CD reads Sealed Secrets, and its repository credentials are registered with 'argocd repo add'", 'input');
+      }
+      const { installAgent, ConsoleStepLogger } = await bootstrap();
+      const { readFileSync } = await import('node:fs');
+      const ageIdentity = flags.ageKey !== undefined ? readFileSync(flags.ageKey, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1')) : undefined;
+      if (flags.ageKey !== undefined && ageIdentity === undefined) throw new DokkuGitopsError(`'--age-key': ${flags.ageKey} holds no age identity (AGE-SECRET-KEY-1...)`, 'input');
+      const result = await installAgent(await localOperator(flags), {
+        agent,
+        repoUrl: flags.repoUrl,
+        branch: flags.branch,
+        cluster: flags.cluster,
+        ...(flags.gitSecret !== undefined ? { gitSecret: flags.gitSecret } : {}),
+        ...(ageIdentity !== undefined ? { ageIdentity } : {}),
+        logger: new ConsoleStepLogger(),
+      });
+      process.stdout.write(`${agent} ${result.changed ? 'installed' : 'was already installed'}; clusters/${flags.cluster} applied\n`);
+    });
+}
+
 function uninstallCommand(): Command {
   return addLocalOptions(new Command('uninstall').description("uninstall k3s from this machine with the install script's uninstall script (removes /etc/rancher/k3s and the data)"))
     .addHelpText(
@@ -430,6 +474,7 @@ export function clusterCommand(): Command {
     .addCommand(kubeconfigCommand())
     .addCommand(uninstallCommand())
     .addCommand(platformCommand())
+    .addCommand(agentCommand())
     .addCommand(schedulerExtenderCommand())
     .addHelpText(
       'after',

@@ -1,3 +1,4 @@
+export * from './agent.js';
 export * from './airgap.js';
 export * from './choices.js';
 export * from './cluster.js';

@@ -37,3 +37,20 @@ describe('dokku-gitops cluster platform', () => {
     expect(execFileSync('kubectl', ['kustomize', join(out, 'platform')], { encoding: 'utf8' })).toContain('name: ingress-nginx');
   });
 });
+
+describe('dokku-gitops cluster agent', () => {
+  it('fails with exit code 2 for an unknown agent, or Flux-only flags with Argo CD', () => {
+    expect(runCli(['cluster', 'agent', 'helm', '--repo-url', 'ssh://git@example.com/x.git'])).toEqual({ status: 2, stdout: '', stderr: 'error: agent "helm" is not supported; allowed values: flux, argocd\n' });
+    expect(runCli(['cluster', 'agent', 'argocd', '--repo-url', 'https://example.com/x.git', '--age-key', '/nope'])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: "error: '--age-key' and '--git-secret' are for Flux; Argo CD reads Sealed Secrets, and its repository credentials are registered with 'argocd repo add'\n",
+    });
+  });
+
+  it('has help with examples', () => {
+    const help = runCli(['cluster', 'agent', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Examples:');
+  });
+});
