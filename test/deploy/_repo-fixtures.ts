@@ -3,6 +3,7 @@
  * and trees with plain git, and synthetic compiled apps built with the compiler's own
  * `folderManifests` (so the layout is the real one).
  */
+import { afterAll, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,4 +157,21 @@ export function syntheticApp(name: string, o: SyntheticAppOptions = {}): Compile
 /** A compile result of synthetic apps. */
 export function compiled(...apps: CompiledApp[]): CompileResult {
   return { apps, platform: [], global: false };
+}
+
+/**
+ * For the tests of one file: sets `DOKKU_GITOPS_HMAC_KEY` to {@link HMAC_KEY_HEX} (deploy reads the
+ * host key from it), restores it afterwards, and removes the temporary directories.
+ */
+export function useTestHmacKey(): void {
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.DOKKU_GITOPS_HMAC_KEY;
+    process.env.DOKKU_GITOPS_HMAC_KEY = HMAC_KEY_HEX;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.DOKKU_GITOPS_HMAC_KEY;
+    else process.env.DOKKU_GITOPS_HMAC_KEY = saved;
+    cleanup();
+  });
 }

@@ -2,26 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { generatePlatform } from '../../src/bootstrap/platform.js';
 import { IngressClass } from '../../src/bootstrap/choices.js';
 import { commitPlatformCharts, deploy } from '../../src/deploy.js';
 import { DokkuGitopsError } from '../../src/errors.js';
 import { parseState } from '../../src/state/load.js';
 import { compile } from '../../src/compile.js';
-import { HMAC_KEY_HEX, bareRemote, cleanup, history, pathsAt, tempDir, treeAt } from './_repo-fixtures.js';
+import { HMAC_KEY_HEX, bareRemote, useTestHmacKey, history, pathsAt, tempDir, treeAt } from './_repo-fixtures.js';
 
 const APP = 'apiVersion: dokku-gitops/v1\nkind: App\nmetadata: {name: a}\nspec: {image: "x:1"}\n';
-let saved: string | undefined;
-beforeAll(() => {
-  saved = process.env.DOKKU_GITOPS_HMAC_KEY;
-  process.env.DOKKU_GITOPS_HMAC_KEY = HMAC_KEY_HEX;
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.DOKKU_GITOPS_HMAC_KEY;
-  else process.env.DOKKU_GITOPS_HMAC_KEY = saved;
-  cleanup();
-});
+useTestHmacKey();
 
 const compiledApp = () => compile(parseState([{ name: 'a.yaml', text: APP }]), { hmacKey: Buffer.from(HMAC_KEY_HEX, 'hex') });
 

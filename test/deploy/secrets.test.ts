@@ -6,25 +6,16 @@
 import { join, resolve } from 'node:path';
 import { decryptSops as sopsAgeDecrypt } from 'sops-age';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { deploy } from '../../src/deploy.js';
 import { initKeys, loadIdentity } from '../../src/secrets/keys.js';
 import { decryptSops } from '../../src/secrets/sops.js';
 import { loadState } from '../../src/state/load.js';
-import { HMAC_KEY_HEX, bareRemote, cleanup, tempDir, treeAt } from './_repo-fixtures.js';
+import { HMAC_KEY_HEX, bareRemote, useTestHmacKey, tempDir, treeAt } from './_repo-fixtures.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', 'examples');
-let saved: string | undefined;
-beforeAll(() => {
-  saved = process.env.DOKKU_GITOPS_HMAC_KEY;
-  process.env.DOKKU_GITOPS_HMAC_KEY = HMAC_KEY_HEX;
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.DOKKU_GITOPS_HMAC_KEY;
-  else process.env.DOKKU_GITOPS_HMAC_KEY = saved;
-  cleanup();
-});
+useTestHmacKey();
 
 describe('SOPS files in the repository', () => {
   test('every Secret of the examples decrypts (sops-age) to the compiled plaintext, with a valid MAC', async () => {
