@@ -38,7 +38,7 @@ describe('cluster --help', () => {
     // GIVEN / WHEN
     const names = clusterCommand().commands.map((c) => c.name());
     // THEN
-    expect(names).toEqual(['init', 'add', 'list', 'remove', 'kubeconfig', 'uninstall', 'platform', 'scheduler-extender']);
+    expect(names).toEqual(['init', 'add', 'list', 'remove', 'kubeconfig', 'uninstall', 'platform', 'agent', 'scheduler-extender']);
   });
 
   it('gives every command a description and examples, and hides the test-only root options', async () => {
@@ -52,7 +52,7 @@ describe('cluster --help', () => {
       return { name: c.name(), description: c.description(), text };
     });
     // THEN
-    expect(helps.map((h) => h.name)).toEqual(['cluster', 'init', 'add', 'list', 'remove', 'kubeconfig', 'uninstall', 'platform', 'scheduler-extender', 'enable', 'disable']);
+    expect(helps.map((h) => h.name)).toEqual(['cluster', 'init', 'add', 'list', 'remove', 'kubeconfig', 'uninstall', 'platform', 'agent', 'scheduler-extender', 'enable', 'disable']);
     for (const help of helps) {
       expect(help.description).not.toBe('');
       expect(help.text).toContain('Examples:\n  $ dokku-gitops cluster');
