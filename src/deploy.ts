@@ -236,7 +236,7 @@ export interface DestroyOptions extends RepoOptions {
 
 /** One unit of change: an app, or the platform folder. */
 interface Unit {
-  /** App name, or `platform`. */
+  /** App name, or the platform folder (`platform/dokku`, `platform/charts`): never an app name. */
   readonly name: string;
   /** The folder it owns whole. */
   readonly dir: string;
@@ -367,7 +367,7 @@ export async function commitPlatformCharts(options: PlatformChartsOptions): Prom
   try {
     const tOpen = performance.now();
     const files: FileTree = Object.fromEntries(options.files.map((f) => [f.path, f.content]));
-    const unit: Unit = { name: 'platform', dir, spec: { folders: [dir], files } };
+    const unit: Unit = { name: dir, dir, spec: { folders: [dir], files } };
     const shared: FileTree = { [PLATFORM_INDEX]: platformIndex([...platformSubfolders(clone.dir), 'charts']) };
     return await commitAndDeliver(clone, { units: [unit], shared }, clone.newerDeploys([dir], started), 'deploy', started, options, t0, t0, tOpen);
   } finally {
@@ -533,7 +533,8 @@ async function review(
     const message = commitMessage(action, [change], trailers);
     const title = message.split('\n')[0]!;
     const body = reviewBody([change], { ...shared?.before, ...plan.before }, { ...shared?.after, ...plan.after });
-    const branch = `dokku-gitops/${unit.name === 'platform' && unit.dir === 'platform/dokku' ? '_platform' : unit.name}`;
+    // platform units are named after their folder (an app name never has a '/')
+    const branch = `dokku-gitops/${unit.name.includes('/') ? `_${unit.name.replace(/\//g, '_')}` : unit.name}`;
     await clone.enterReview(branch);
     let status: 'pushed' | 'up-to-date';
     try {
@@ -653,7 +654,7 @@ async function buildUnits(
   }
   if (compiled.global) {
     // platform/dokku/ is the Global document's output, replaced whole
-    units.push({ name: 'platform', dir: 'platform/dokku', spec: { folders: ['platform/dokku'], files: await seal(compiled.platform) } });
+    units.push({ name: 'platform/dokku', dir: 'platform/dokku', spec: { folders: ['platform/dokku'], files: await seal(compiled.platform) } });
   } else if (compiled.platform.length > 0 && clone.read('platform/dokku/kustomization.yaml') === undefined) {
     // a state of apps alone keeps the folder as it is, but the agent's platform sync needs it to exist:
     // it is created along with the first app change, not as a change of its own

@@ -141,7 +141,11 @@ export function commitMessage(action: 'deploy' | 'destroy' | 'stop', changes: Ap
     const change = sorted[0]!;
     lines.push(fitSubject(`${action} ${change.app}: `, subjectParts(action, change)));
   } else {
-    lines.push(fitSubject(`${action} ${sorted.length} apps: `, sorted.map((change) => change.app)));
+    // units named with a '/' are platform folders, not apps (a Dokku app name has no '/')
+    const apps = sorted.filter((change) => !change.app.includes('/')).length;
+    const others = sorted.filter((change) => change.app.includes('/')).map((change) => change.app);
+    const what = apps === 0 ? others.join(' and ') : `${apps} app${apps === 1 ? '' : 's'}${others.length ? ` and ${others.join(' and ')}` : ''}`;
+    lines.push(fitSubject(`${action} ${what}: `, sorted.filter((change) => !change.app.includes('/') || apps === 0).map((change) => change.app)));
   }
 
   const body = sorted.flatMap((change) => bodyLines(change, sorted.length > 1));
@@ -149,7 +153,7 @@ export function commitMessage(action: 'deploy' | 'destroy' | 'stop', changes: Ap
 
   const trailerLines: string[] = [];
   if (!Object.keys(trailers).some((key) => key.toLowerCase() === 'dokku-app')) {
-    for (const change of sorted) trailerLines.push(`Dokku-App: ${change.app}`);
+    for (const change of sorted) if (!change.app.includes('/')) trailerLines.push(`Dokku-App: ${change.app}`);
   }
   for (const [key, value] of Object.entries(trailers)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(key)) {

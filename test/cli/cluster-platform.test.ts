@@ -23,7 +23,7 @@ describe('dokku-gitops cluster platform', () => {
     const result = runCli(['cluster', 'platform', '--repo', remote, '--ingress-class', 'traefik'], { env: { DOKKU_GITOPS_HOME: join(dir, 'home') } });
     // THEN
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^pushed [0-9a-f]{12} to .*remote\.git: deploy platform/);
+    expect(result.stdout).toMatch(/^pushed [0-9a-f]{12} to .*remote\.git: deploy platform\/charts/);
     const files = execFileSync('git', ['-C', remote, 'ls-tree', '-r', '--name-only', 'main'], { encoding: 'utf8' }).trim().split('\n');
     expect(files).toContain('platform/kustomization.yaml');
     expect(files).toContain('platform/charts/helmchartconfig-traefik.yaml');

@@ -27,7 +27,7 @@ describe('platform/ in the GitOps repository', () => {
     // THEN
     expect(charts.status).toBe('pushed');
     expect(app.status).toBe('pushed');
-    expect(history(remote).map((c) => c.subject.split(':')[0])).toEqual(['deploy a', 'deploy platform']);
+    expect(history(remote).map((c) => c.subject.split(':')[0])).toEqual(['deploy a', 'deploy platform/charts']);
     const files = treeAt(remote);
     expect(parse(files['platform/kustomization.yaml']!).resources).toEqual(['charts', 'dokku']);
     expect(pathsAt(remote).filter((p) => p.startsWith('platform/charts/'))).toEqual(generatePlatform({ ingressClass: IngressClass.traefik() }).map((f) => f.path).sort());

@@ -52,7 +52,7 @@ describe('an app on the gitops scheduler', () => {
     expect(run.stderr).toContain("warning: resource 'web.limit.memory-swap' (1g) has no Kubernetes equivalent and is left out");
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('-----> Committing node-js-app to the GitOps repository\n');
-    expect(host.commits()).toEqual(['deploy 2 apps: node-js-app, platform', 'init']);
+    expect(host.commits()).toEqual(['deploy 1 app and platform/dokku: node-js-app', 'init']);
     expect(host.appFolders()).toEqual([APP]);
     expect(host.file('apps/node-js-app/deployment-node-js-app-worker.yaml')).toContain('image: registry.example.com/dokku/node-js-app:7');
     expect(host.file('apps/node-js-app/secret-config-node-js-app.yaml')).toContain('ENC[AES256_GCM,');

@@ -197,6 +197,17 @@ describe('commitMessage', () => {
     );
   });
 
+  test('counts apps only, and names a platform folder apart, without a Dokku-App trailer for it', () => {
+    // GIVEN two apps and the platform folder (a unit named after its folder: no app name has a '/')
+    const changes = ['web', 'api'].map((app) => summarizeApp(app, appFiles(app, { image: `dokku/${app}:1` }), appFiles(app, { image: `dokku/${app}:2` })));
+    changes.push({ ...summarizeApp('platform/dokku', {}, {}), app: 'platform/dokku' });
+    // WHEN
+    const message = commitMessage('deploy', changes, {});
+    // THEN
+    expect(message.split('\n')[0]).toBe('deploy 2 apps and platform/dokku: api, web');
+    expect(message.split('\n').filter((l) => l.startsWith('Dokku-App:'))).toEqual(['Dokku-App: api', 'Dokku-App: web']);
+  });
+
   test('shortens a subject over many apps', () => {
     const changes = Array.from({ length: 20 }, (_, i) => `app-number-${String(i).padStart(2, '0')}`).map((app) =>
       summarizeApp(app, appFiles(app, { image: `dokku/${app}:1` }), appFiles(app, { image: `dokku/${app}:2` })),
