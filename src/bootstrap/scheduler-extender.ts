@@ -149,6 +149,17 @@ async function restartAndVerify(operator: CommandOperator, configPath: string, e
   );
 }
 
+/**
+ * Whether the scheduler's last start (in k3s's journal) had `--config=<configPath>`. An enable
+ * whose files are all in place but whose restart failed earlier must still restart.
+ */
+async function schedulerRunsWith(operator: CommandOperator, configPath: string): Promise<boolean> {
+  const journal = await operator.execute(journalCommand(operator, 'k3s', 0));
+  const started = journal.stdout.split('\n').filter((l) => l.includes('Running kube-scheduler'));
+  const last = started[started.length - 1];
+  return last !== undefined && last.split(/\s+/).includes(`--config=${configPath}`);
+}
+
 async function enableOn(server: ServerTarget, options: SchedulerExtenderEnableOptions, logger: StepLogger): Promise<ServerOutcome> {
   const op = server.operator;
   const name = options.name ?? DEFAULT_EXTENDER_NAME;
@@ -217,6 +228,12 @@ async function enableOn(server: ServerTarget, options: SchedulerExtenderEnableOp
       // the flag was already on ExecStart, put there by hand: record that nothing was added
       await op.upload({ path: paths.unitEditRecord, mode: 0o600, content: `${JSON.stringify({ unit: K3S_UNIT, arg: schedulerConfigFlag(paths.config), addedContinuation: false, addedByHand: true }, null, 2)}\n` });
     }
+  }
+  if (!changed && !(await schedulerRunsWith(op, paths.config))) {
+    // the files are in place, but the scheduler is not running with them (an earlier restart failed)
+    logger.warning(`${op.target}: the extender's files are in place but the scheduler runs without them; restarting k3s`);
+    if (method.name === 'unit-file') unitChanged = true;
+    changed = true;
   }
   if (unitChanged) await run(op, systemctlCommand(op, ['daemon-reload']), 'reloading systemd');
   if (changed) await restartAndVerify(op, paths.config, true, options);

@@ -2,7 +2,7 @@
  * The local operator, and the cluster commands on this machine (as `cluster init` runs them) with
  * the stand-ins under a root directory: nothing touches this machine's /etc.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,19 @@ describe('cluster commands on this machine, under a root directory', () => {
     expect(config.apiVersion).toBe('kubescheduler.config.k8s.io/v1beta1');
     expect(disabled).toEqual([{ node: 'local', changed: true }]);
     expect(existsSync(join(root, 'etc/rancher/k3s/config.yaml.d/90-scheduler-extender.yaml'))).toBe(false);
+  });
+
+  it('restarts k3s when the extender files are in place but the scheduler runs without them (an earlier restart failed)', async () => {
+    // GIVEN an enabled extender, then a scheduler start without the config (as after a failed restart)
+    await enableSchedulerExtender([{ name: 'local', operator: op }], { url: 'http://127.0.0.1:8889', poll: FAST });
+    appendFileSync(join(root, 'var/log/standin/journal.jsonl'), `${JSON.stringify({ unit: 'k3s', time: Date.now() / 1000, message: 'Running kube-scheduler --bind-address=127.0.0.1' })}\n`);
+    // WHEN enable runs again with the same options
+    const again = await enableSchedulerExtender([{ name: 'local', operator: op }], { url: 'http://127.0.0.1:8889', poll: FAST });
+    const third = await enableSchedulerExtender([{ name: 'local', operator: op }], { url: 'http://127.0.0.1:8889', poll: FAST });
+    // THEN the second run restarted k3s (and the scheduler came back with the config); the third changed nothing
+    expect(again).toEqual([{ node: 'local', changed: true, apiVersion: 'kubescheduler.config.k8s.io/v1beta1' }]);
+    expect(third).toEqual([{ node: 'local', changed: false, apiVersion: 'kubescheduler.config.k8s.io/v1beta1' }]);
+    await disableSchedulerExtender([{ name: 'local', operator: op }], { poll: FAST });
   });
 
   it('uninstall removes it', async () => {
