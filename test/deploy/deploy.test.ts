@@ -504,8 +504,30 @@ describe('--mode pr', () => {
     expect(git(remote, 'rev-parse', 'main').trim()).toBe(main);
   });
 
-  test('opens the pull request through the forge API', async () => {
-    // GIVEN a GitHub-like API that has no open pull request
+  test.each([
+    {
+      kind: 'github' as const,
+      apiPath: '',
+      requests: ['GET /repos/acme/gitops/pulls?state=open&head=acme%3Adokku-gitops%2Fa', 'POST /repos/acme/gitops/pulls'],
+      created: { number: 7, html_url: 'https://forge.example/acme/gitops/pull/7' },
+      body: (title: string, text: string) => ({ title, head: 'dokku-gitops/a', base: 'main', body: text }),
+    },
+    {
+      kind: 'gitlab' as const,
+      apiPath: '/api/v4',
+      requests: ['GET /api/v4/projects/acme%2Fgitops/merge_requests?state=opened&source_branch=dokku-gitops%2Fa', 'POST /api/v4/projects/acme%2Fgitops/merge_requests'],
+      created: { iid: 7, web_url: 'https://forge.example/acme/gitops/pull/7' },
+      body: (title: string, text: string) => ({ source_branch: 'dokku-gitops/a', target_branch: 'main', title, description: text }),
+    },
+    {
+      kind: 'gitea' as const,
+      apiPath: '/api/v1',
+      requests: ['GET /api/v1/repos/acme/gitops/pulls?state=open&limit=50&page=1', 'POST /api/v1/repos/acme/gitops/pulls'],
+      created: { number: 7, html_url: 'https://forge.example/acme/gitops/pull/7' },
+      body: (title: string, text: string) => ({ head: 'dokku-gitops/a', base: 'main', title, body: text }),
+    },
+  ])('opens the pull request through the $kind API, with the real summary as its body', async ({ kind, apiPath, requests: expected, created, body }) => {
+    // GIVEN a forge API that has no open pull request
     const { base } = setup();
     await deploy({ ...base, compiled: compiled(syntheticApp('a')) });
     const requests: { method: string; url: string; body: unknown }[] = [];
@@ -515,27 +537,27 @@ describe('--mode pr', () => {
       req.on('end', () => {
         requests.push({ method: req.method!, url: req.url!, body: text ? JSON.parse(text) : undefined });
         res.writeHead(req.method === 'GET' ? 200 : 201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(req.method === 'GET' ? [] : { number: 7, html_url: 'https://github.example/acme/gitops/pull/7' }));
+        res.end(JSON.stringify(req.method === 'GET' ? [] : created));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${apiPath}`;
     process.env.TEST_FORGE_TOKEN = 'tok';
     try {
       // WHEN
       const result = await deploy({
         ...base,
         mode: 'pr',
-        forge: { kind: 'github', apiUrl: url, repo: 'acme/gitops', tokenEnv: 'TEST_FORGE_TOKEN' },
+        forge: { kind, apiUrl: url, repo: 'acme/gitops', tokenEnv: 'TEST_FORGE_TOKEN' },
         compiled: compiled(syntheticApp('a', { replicas: 3 })),
       });
-      // THEN
-      expect(result.reviews[0]!.pullRequest).toEqual({ url: 'https://github.example/acme/gitops/pull/7', number: 7, created: true });
-      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-        'GET /repos/acme/gitops/pulls?state=open&head=acme%3Adokku-gitops%2Fa',
-        'POST /repos/acme/gitops/pulls',
-      ]);
-      expect(requests[1]!.body).toEqual({ title: 'deploy a: web replicas 1 -> 3', head: 'dokku-gitops/a', base: 'main', body: result.reviews[0]!.body });
+      // THEN the forge got the real title and the real summary (table, then the diff)
+      const review = result.reviews[0]!;
+      expect(review.pullRequest).toEqual({ url: 'https://forge.example/acme/gitops/pull/7', number: 7, created: true });
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(expected);
+      expect(requests[1]!.body).toEqual(body('deploy a: web replicas 1 -> 3', review.body));
+      expect(review.body).toContain('| Replicas | `a-web`: 1 → 3 |');
+      expect(review.body).toContain('```diff');
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
