@@ -326,6 +326,33 @@ export function resolveState(state: State): ResolvedState {
     const model = resolveApp(doc, global, state.scopes.get(key) ?? scopeOf(`app ${doc.metadata.name}`, key), problems);
     if (model) apps.push(model);
   }
+  checkSharedClaims(apps, problems);
   problems.throwIfAny();
   return { global, apps };
+}
+
+/**
+ * Two apps of one namespace that mount storage of the same name share its PVC: each app folder
+ * renders it, so both must render the same claim, or the GitOps agent would apply them in turn.
+ */
+function checkSharedClaims(apps: readonly AppModel[], problems: Problems): void {
+  const claims = new Map<string, { app: AppModel; entry: StorageEntry }>();
+  for (const app of apps) {
+    app.storage.forEach((entry, i) => {
+      const key = `${app.namespace}/${entry.name}`;
+      const first = claims.get(key);
+      if (!first) {
+        claims.set(key, { app, entry });
+        return;
+      }
+      const spec = (e: StorageEntry) => JSON.stringify([canonicalQuantity(e.size), e.accessMode ?? 'ReadWriteOnce', e.storageClassName ?? null]);
+      if (spec(first.entry) !== spec(entry)) {
+        problems.add(
+          app.scope,
+          ['spec', 'storage', i],
+          `the PersistentVolumeClaim ${JSON.stringify(entry.name)} in namespace ${JSON.stringify(app.namespace)} is also app ${first.app.name}'s, with another size, access mode or storage class; give both the same, or use another name`,
+        );
+      }
+    });
+  }
 }

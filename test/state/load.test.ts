@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { app, problemsOf } from '../_support/compile.js';
+import { app, compileText, problemsOf } from '../_support/compile.js';
 
 describe('state loading: every bad input is named, with its field, value and what is allowed', () => {
   it('fails if the kind is unknown', () => {
@@ -218,5 +218,19 @@ describe('process types that would escape a path or break a name', () => {
     expect(problemsOf(app('a', `image: x:1\nprocfile: "${type}: run"`))).toEqual([
       `state-1.yaml:7: app a: spec.procfile: process type "${type}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`,
     ]);
+  });
+});
+
+describe('storage shared by apps of one namespace', () => {
+  it('fails if two apps claim the same PVC differently', () => {
+    const problems = problemsOf(app('a', 'image: x:1\nstorage: [{name: data, mountPath: /d, size: 1Gi}]'), app('b', 'image: x:1\nstorage: [{name: data, mountPath: /d, size: 2Gi}]'));
+    expect(problems).toEqual([
+      'state-2.yaml:7: app b: spec.storage[0]: the PersistentVolumeClaim "data" in namespace "default" is also app a\'s, with another size, access mode or storage class; give both the same, or use another name',
+    ]);
+  });
+
+  it('accepts the same claim in two apps, or the same name in two namespaces', () => {
+    expect(() => compileText(app('a', 'image: x:1\nstorage: [{name: data, mountPath: /d, size: 1Gi}]'), app('b', 'image: x:1\nstorage: [{name: data, mountPath: /e, size: 1024Mi}]'))).not.toThrow();
+    expect(() => compileText(app('a', 'image: x:1\nstorage: [{name: data, mountPath: /d, size: 1Gi}]'), app('b', 'image: x:1\nproperties: {namespace: other}\nstorage: [{name: data, mountPath: /d, size: 2Gi}]'))).not.toThrow();
   });
 });
