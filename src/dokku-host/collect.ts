@@ -264,6 +264,21 @@ async function collectApp(dokku: Dokku, app: string, options: CollectOptions, wa
     }
   }
 
+  // cron maintenance (cron:set maintenance / cron:suspend) lives in the cron plugin's properties;
+  // cron:list --format json reports it per task (plugins/cron/subcommands.go CommandList, the
+  // CronTask json tags in plugins/cron/cron.go). Tasks are matched by command and schedule.
+  if (appJson?.cron?.length) {
+    const listed = (await dokku.list(['cron:list', app, '--format', 'json'])) as { command?: string; schedule?: string; maintenance?: boolean; 'app-in-maintenance'?: boolean }[];
+    const appInMaintenance = listed.some((t) => t['app-in-maintenance'] === true);
+    appJson = {
+      ...appJson,
+      cron: appJson.cron.map((task) => {
+        const found = listed.find((t) => t.command === task.command && t.schedule === task.schedule);
+        return appInMaintenance || found?.maintenance === true ? { ...task, maintenance: true } : task;
+      }),
+    };
+  }
+
   const spec: AppSpec = {
     image: imageOf(app, registry, options.imageTag),
     builder,

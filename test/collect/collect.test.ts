@@ -395,3 +395,22 @@ describe('failures', () => {
     await expect(collect({ app: 'node-js-app', clone: true })).rejects.toThrow("'--clone' needs '--name <new app>'");
   });
 });
+
+describe('cron maintenance', () => {
+  test('a task suspended with cron:suspend (or cron:set maintenance) is collected as maintenance: true', async () => {
+    // GIVEN the herokuish host with its cron task in maintenance
+    const host = copyScenario('herokuish-app');
+    try {
+      writeFileSync(
+        join(host.dir, 'dokku', 'cron:list node-js-app --format json.stdout'),
+        '[{"id":"k2lrw3xq0g1kqchnm7n8fjfnd","app":"node-js-app","command":"node scripts/cleanup.js","schedule":"@daily","concurrency_policy":"allow","app-in-maintenance":false,"task-in-maintenance":true,"maintenance":true}]\n',
+      );
+      // WHEN
+      const result = await collectFrom(host.dir, { app: 'node-js-app', imageTag: 'latest' }, { DOKKU_PID: '4242' });
+      // THEN
+      expect(result.app!.spec.appJson!.cron).toEqual([{ command: 'node scripts/cleanup.js', schedule: '@daily', maintenance: true }]);
+    } finally {
+      host.cleanup();
+    }
+  });
+});

@@ -12,6 +12,7 @@
  * - scheduler-is-deployed / scheduler-app-status <scheduler> <app>: plugins/common/common.go
  *   IsDeployed, plugins/ps/functions.go getProcessCount
  * - post-domains-update <app> <action> <domains...>: plugins/domains/functions
+ * - scheduler-cron-write <scheduler> [<app>]: plugins/cron/subcommands.go CommandSet
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PluginHost } from './_host.js';
@@ -195,6 +196,22 @@ describe('an app on the gitops scheduler', () => {
     // THEN
     expect(run.status).toBe(0);
     expect(host.files('apps/node-js-app')).toContain('apps/node-js-app/ingress-node-js-app-web-api-example-com.yaml');
+  });
+
+  test('cron:suspend commits the CronJob suspended (scheduler-cron-write <scheduler> <app>)', () => {
+    // GIVEN a deployed app whose cron task Dokku then puts in maintenance
+    expect(deploy(host).status).toBe(0);
+    const cronJob = () => host.files('apps/node-js-app').find((p) => p.includes('/cronjob-'))!;
+    expect(host.file(cronJob())).not.toContain('suspend: true');
+    host.record(
+      `cron:list ${APP} --format json`,
+      '[{"id":"k2lrw3xq0g1kqchnm7n8fjfnd","app":"node-js-app","command":"node scripts/cleanup.js","schedule":"@daily","concurrency_policy":"allow","app-in-maintenance":false,"task-in-maintenance":true,"maintenance":true}]\n',
+    );
+    // WHEN Dokku's cron:set fires the trigger as it does (plugins/cron/subcommands.go CommandSet)
+    const run = host.trigger('scheduler-cron-write', ['gitops', APP]);
+    // THEN
+    expect(run.status).toBe(0);
+    expect(host.file(cronJob())).toContain('suspend: true');
   });
 
   test('scheduler-is-deployed answers from the remote branch; scheduler-app-status from the committed scale', () => {
