@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 interface CollectFlags {
   readonly global?: boolean;
@@ -6,6 +6,7 @@ interface CollectFlags {
   readonly name?: string;
   readonly clone?: boolean;
   readonly stopped?: boolean;
+  readonly releaseTasks?: 'cluster' | 'host';
 }
 
 /** `dokku-gitops collect`: print an app's state document, read from the Dokku host. */
@@ -18,6 +19,7 @@ export function collectCommand(): Command {
     .option('--name <app>', 'name the App document <app>: the new name of an app being renamed or cloned, collected from the old one')
     .option('--clone', 'with --name: the new app is a clone, with its own domains and no certificate', false)
     .option('--stopped', 'mark the app stopped (ps:stop): Deployments at 0 replicas, CronJobs suspended', false)
+    .addOption(new Option('--release-tasks <where>', 'where predeploy, release and postdeploy run: Jobs in the cluster, or on the Dokku host (no Jobs)').choices(['cluster', 'host']))
     .addHelpText(
       'after',
       `
@@ -34,7 +36,7 @@ Examples:
     )
     .action(async (app: string | undefined, flags: CollectFlags) => {
       const { collect, collectedYaml } = await import('../../src/dokku-host/collect.js');
-      const result = await collect({ app, global: flags.global, imageTag: flags.imageTag, name: flags.name, clone: flags.clone, stopped: flags.stopped });
+      const result = await collect({ app, global: flags.global, imageTag: flags.imageTag, name: flags.name, clone: flags.clone, stopped: flags.stopped, ...(flags.releaseTasks ? { releaseTasks: flags.releaseTasks } : {}) });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(collectedYaml(result));
     });

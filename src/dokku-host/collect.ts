@@ -91,6 +91,13 @@ export interface CollectOptions {
    */
   readonly stopped?: boolean;
   /**
+   * Where the app's predeploy, release and postdeploy run (`gitops:set <app> release-tasks`):
+   * `host` when Dokku runs them on its host, so that the cluster does not run them again.
+   *
+   * @default - not set (the compiler's default: cluster)
+   */
+  readonly releaseTasks?: 'cluster' | 'host';
+  /**
    * How `dokku` is run and Dokku's files are read.
    *
    * @default - the local host: `dokku` from PATH, directories from the environment
@@ -289,7 +296,7 @@ async function collectApp(dokku: Dokku, app: string, options: CollectOptions, wa
     ...(ports.length ? { ports } : {}),
     ...nonEmpty({ resources, dockerOptions }),
     ...(storage.length ? { storage } : {}),
-    ...nonEmpty({ nginx, properties, annotations, labels, autoscalingAuth }),
+    ...nonEmpty({ nginx, properties: options.releaseTasks ? { ...properties, 'release-tasks': options.releaseTasks } : properties, annotations, labels, autoscalingAuth }),
     ...(registryAuth ? { registryAuth } : {}),
     ...(certs ? { certs } : {}),
     ...(options.stopped ? { stopped: true } : {}),

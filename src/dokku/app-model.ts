@@ -259,7 +259,8 @@ function resolveApp(doc: AppDocument, global: GlobalModel, scope: ProblemScope, 
   const imagePullSecrets = pullSecretsProperty ? splitList(pullSecretsProperty) : spec.registryAuth ? [`pull-secret-${name}`] : [];
 
   const crons = resolveCrons({ app: name, spec, builder }, at);
-  const releaseJobs = resolveReleaseJobs({ app: name, spec, builder, releaseCommand }, at);
+  // release-tasks host: Dokku runs predeploy, release and postdeploy on its host; no cluster Jobs
+  const releaseJobs = properties.get('release-tasks') === 'host' ? {} : resolveReleaseJobs({ app: name, spec, builder, releaseCommand }, at);
   const disruption = (read: (p: 'pod-min-available' | 'pod-max-unavailable') => string | undefined) => ({
     minAvailable: read('pod-min-available'),
     maxUnavailable: read('pod-max-unavailable'),

@@ -83,6 +83,8 @@ export const PROPERTIES: Readonly<Record<string, PropertyDefinition>> = {
   'node-sysctls-pause-image': { scope: 'global' },
   'pod-max-unavailable': { scope: 'app-or-global', check: count },
   'pod-min-available': { scope: 'app-or-global', check: count },
+  /** Where predeploy, the Procfile release and postdeploy run: as Jobs in the cluster, or on the Dokku host (not rendered). */
+  'release-tasks': { scope: 'app-or-global', default: 'cluster', check: oneOf(['cluster', 'host']) },
   'rollback-on-failure': { scope: 'app-or-global', default: 'false', check: oneOf(['true', 'false']) },
   'shm-size': {
     scope: 'app-or-global',

@@ -157,3 +157,22 @@ describe('release Jobs: the Job', () => {
     ]);
   });
 });
+
+describe('release-tasks: where predeploy, release and postdeploy run', () => {
+  it('renders no Jobs with release-tasks host (Dokku runs them on its host), the app itself unchanged', () => {
+    const withJobs = filesOf(compileText(releaseApp('appJson: {scripts: {dokku: {postdeploy: ./notify}}}')));
+    const onHost = filesOf(compileText(releaseApp('appJson: {scripts: {dokku: {postdeploy: ./notify}}}\nproperties: {release-tasks: host}')));
+    expect(Object.keys(withJobs).filter((p) => p.includes('/release/') || p.includes('/postdeploy/')).length).toBeGreaterThan(0);
+    expect(Object.keys(onHost).filter((p) => p.includes('/release/') || p.includes('/postdeploy/'))).toEqual([]);
+    expect(onHost['apps/a/deployment-a-web.yaml']).toBe(withJobs['apps/a/deployment-a-web.yaml']);
+  });
+
+  it('takes release-tasks from the Global document too', () => {
+    const files = filesOf(compileText(releaseApp(''), 'apiVersion: dokku-gitops/v1\nkind: Global\nspec:\n  properties: {release-tasks: host}\n'));
+    expect(Object.keys(files).filter((p) => p.includes('/release/'))).toEqual([]);
+  });
+
+  it('fails on another value', () => {
+    expect(problemsOf(releaseApp('properties: {release-tasks: both}'))).toEqual(['state-1.yaml:9: app a: spec.properties.release-tasks: "both" is not allowed; allowed values: cluster, host']);
+  });
+});

@@ -78,7 +78,8 @@ describe('gitops:set and gitops:report', () => {
   });
 
   test.each([
-    [[APP, 'colour', 'blue'], " !     Invalid key 'colour', valid keys: repo branch mode cluster forge forge-url forge-repo forge-token-env secrets sealed-secrets-cert age-recipients author committer agent-repo-url home\n"],
+    [[APP, 'colour', 'blue'], " !     Invalid key 'colour', valid keys: repo branch mode cluster forge forge-url forge-repo forge-token-env secrets sealed-secrets-cert age-recipients author committer agent-repo-url home release-tasks\n"],
+    [[APP, 'release-tasks', 'both'], " !     Invalid release-tasks 'both', valid values: cluster, host\n"],
     [[APP, 'mode', 'yolo'], " !     Invalid mode 'yolo', valid values: direct, pr\n"],
     [[APP, 'forge', 'bitbucket'], " !     Invalid forge 'bitbucket', valid values: github, gitlab, gitea\n"],
     [[APP, 'secrets', 'plaintext'], " !     Invalid secrets 'plaintext', valid values: sops, sealed-secrets\n"],
@@ -151,6 +152,19 @@ describe('gitops:sync, gitops:diff and gitops:push', () => {
     expect(host.commits()[0]).toBe('deploy node-js-app: web replicas 2 -> 3');
     expect(host.subcommand('diff', [APP]).status).toBe(0);
     expect(host.subcommand('push', []).stdout).toBe('up to date\n');
+  });
+
+  test('gitops:set release-tasks host leaves predeploy to Dokku on its host: sync removes the release Jobs', () => {
+    // GIVEN a deployed app whose app.json has a predeploy script
+    expect(host.trigger('scheduler-deploy', ['gitops', APP, 'latest', ''], { DOKKU_PID: '4242' }).status).toBe(0);
+    host.corePostDeploy(APP, '4242');
+    expect(host.files(`apps/${APP}/release`).length).toBeGreaterThan(0);
+    // WHEN
+    expect(host.subcommand('set', [APP, 'release-tasks', 'host']).status).toBe(0);
+    const sync = host.subcommand('sync', [APP]);
+    // THEN
+    expect(sync.status).toBe(0);
+    expect(host.files(`apps/${APP}/release`)).toEqual([]);
   });
 
   test('fails if the app is not on the gitops scheduler', () => {
