@@ -9,10 +9,11 @@
  * lock that a live process just took is never removed.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, openSync, closeSync, readFileSync, statSync, unlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, statSync, unlinkSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { DokkuGitopsError } from '../errors.js';
+import { writeFileWhole } from '../files.js';
 
 /** Options of {@link acquireLock}. */
 export interface AcquireLockOptions {
@@ -76,7 +77,7 @@ export async function acquireLock(path: string, options: AcquireLockOptions = {}
   const content = JSON.stringify(me) + '\n';
   let reportedWait = false;
   for (;;) {
-    if (tryCreate(path, content, me.token)) return heldLock(path, me.token);
+    if (tryCreate(path, content)) return heldLock(path, me.token);
     const current = readHolder(path);
     if (current === 'absent') continue;
     if (current !== 'unreadable' && isDead(current)) {
@@ -119,17 +120,10 @@ function heldLock(path: string, token: string): Lock {
 }
 
 /** Create the lock file complete and atomically; false when it already exists. */
-function tryCreate(path: string, content: string, token: string): boolean {
-  const tmp = `${path}.${token}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o644 });
+function tryCreate(path: string, content: string): boolean {
   try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    return writeFileWhole(path, content, { mode: 0o644, replace: false });
   } finally {
-    unlinkQuiet(tmp);
     cleanupTemporaries(path);
   }
 }

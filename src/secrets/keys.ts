@@ -3,10 +3,11 @@
  * files, and the HMAC key that decides whether a Secret's plaintext changed.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DokkuGitopsError } from '../errors.js';
+import { writeFileWhole } from '../files.js';
 
 /** The file in the home directory holding the age identity, in age-keygen's format. */
 export const AGE_KEY_FILE = 'age.key';
@@ -175,36 +176,8 @@ function readIdentityFile(path: string): string | undefined {
   return identity;
 }
 
-/**
- * Write a file readable only by its owner, whole or not at all: a temporary file is linked
- * into place (which fails if the target exists) or, with `replace`, renamed over it.
- *
- * @returns false when the target existed and `replace` was not set
- */
+/** Write a file readable only by its owner, whole; false when it existed and `replace` was not set. */
 function writeSecretFile(path: string, text: string, replace: boolean): boolean {
-  const dir = join(path, '..');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
-  // the umask could have narrowed the mode, never widened it; make it exact anyway
-  chmodSync(tmp, 0o600);
-  try {
-    if (replace) {
-      renameSync(tmp, path);
-      return true;
-    }
-    try {
-      linkSync(tmp, path);
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
-    }
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // renamed away already
-    }
-  }
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  return writeFileWhole(path, text, { mode: 0o600, replace });
 }
