@@ -122,8 +122,8 @@ export interface CompileInputOptions extends RepoOptions {
   readonly agentRepoUrl?: string;
 }
 
-/** Options of {@link deploy}. */
-export interface DeployOptions extends CompileInputOptions {
+/** How {@link deploy} and {@link destroy} deliver their commits. */
+export interface DeliveryOptions {
   /**
    * `direct` commits to the branch; `pr` pushes one review branch per app
    * (`dokku-gitops/<app>`) and opens or updates a pull request.
@@ -137,6 +137,10 @@ export interface DeployOptions extends CompileInputOptions {
    * @default - none: the review branch and its summary are logged
    */
   readonly forge?: ForgeConfig;
+}
+
+/** Options of {@link deploy}. */
+export interface DeployOptions extends CompileInputOptions, DeliveryOptions {
   /**
    * The verb of the commit message (`stop` for `ps:stop`).
    *
@@ -217,21 +221,9 @@ export interface DiffResult {
 }
 
 /** Options of {@link destroy}. */
-export interface DestroyOptions extends RepoOptions {
+export interface DestroyOptions extends RepoOptions, DeliveryOptions {
   /** The app whose folder (and agent objects) are removed. */
   readonly app: string;
-  /**
-   * `direct` commits to the branch; `pr` pushes `dokku-gitops/<app>` and opens a pull request.
-   *
-   * @default 'direct'
-   */
-  readonly mode?: DeliveryMode;
-  /**
-   * The forge for pull requests in `pr` mode.
-   *
-   * @default - none
-   */
-  readonly forge?: ForgeConfig;
 }
 
 /** One unit of change: an app, or the platform folder. */
@@ -261,7 +253,6 @@ interface Prepared {
 export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const t0 = performance.now();
   const started = options.startedAt?.getTime() ?? Date.now();
-  const log = options.log ?? (() => {});
   const home = gitopsHome(options.home);
   checkSecretsOptions(options);
   const key = hmacKey(home);
@@ -294,20 +285,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
     newer?.catch(() => {});
     await new Promise((resolve) => setImmediate(resolve));
     const prepared = await buildUnits(clone, compiled, options, key, home);
-    if (options.mode === 'pr') {
-      if (clone.ahead > 0) await clone.deliver({ retryTimeoutMs: options.retryTimeoutMs });
-      const reviews = await review(clone, prepared, action, started, options.forge, log);
-      const t = performance.now();
-      return result(clone, {
-        status: reviews.some((r) => r.status === 'pushed') ? 'review' : 'up-to-date',
-        pushed: 0,
-        changes: [],
-        superseded: [],
-        reviews,
-        timings: timings(t0, tCompiled, tOpen, t, t, t),
-      });
-    }
-    return await commitAndDeliver(clone, prepared, newer ?? clone.newerDeploys(dirs, started), action, started, options, t0, tCompiled, tOpen);
+    return await deliverUnits(clone, prepared, () => newer ?? clone.newerDeploys(dirs, started), action, started, options, t0, tCompiled, tOpen);
   } finally {
     clone.close();
   }
@@ -391,20 +369,7 @@ export async function destroy(options: DestroyOptions): Promise<DeployResult> {
     const tOpen = performance.now();
     const dir = `apps/${options.app}`;
     const unit: Unit = { name: options.app, dir, spec: { folders: [dir], files: {}, remove: agentPathsToRemove(clone, options.app) } };
-    if (options.mode === 'pr') {
-      if (clone.ahead > 0) await clone.deliver({ retryTimeoutMs: options.retryTimeoutMs });
-      const reviews = await review(clone, { units: [unit], shared: {} }, 'destroy', started, options.forge, options.log ?? (() => {}));
-      const t = performance.now();
-      return result(clone, {
-        status: reviews.some((r) => r.status === 'pushed') ? 'review' : 'up-to-date',
-        pushed: 0,
-        changes: [],
-        superseded: [],
-        reviews,
-        timings: timings(t0, t0, tOpen, t, t, t),
-      });
-    }
-    return await commitAndDeliver(clone, { units: [unit], shared: {} }, clone.newerDeploys([dir], started), 'destroy', started, options, t0, t0, tOpen);
+    return await deliverUnits(clone, { units: [unit], shared: {} }, () => clone.newerDeploys([dir], started), 'destroy', started, options, t0, t0, tOpen);
   } finally {
     clone.close();
   }
@@ -509,6 +474,36 @@ async function commitAndDeliver(
     superseded,
     reviews: [],
     timings: timings(t0, tCompiled, tOpen, tWritten, tCommitted, t),
+  });
+}
+
+/**
+ * Deliver prepared units by the options' mode: committed to the branch and pushed, or in `pr`
+ * mode (after pushing any commit still queued in the clone) one review branch per unit.
+ * `newerDeploys` is only asked for in direct mode.
+ */
+async function deliverUnits(
+  clone: WorkingClone,
+  prepared: Prepared,
+  newerDeploys: () => Promise<Map<string, { sha: string; started: number }>>,
+  action: 'deploy' | 'stop' | 'destroy',
+  started: number,
+  options: RepoOptions & DeliveryOptions,
+  t0: number,
+  tCompiled: number,
+  tOpen: number,
+): Promise<DeployResult> {
+  if (options.mode !== 'pr') return await commitAndDeliver(clone, prepared, newerDeploys(), action, started, options, t0, tCompiled, tOpen);
+  if (clone.ahead > 0) await clone.deliver({ retryTimeoutMs: options.retryTimeoutMs });
+  const reviews = await review(clone, prepared, action, started, options.forge, options.log ?? (() => {}));
+  const t = performance.now();
+  return result(clone, {
+    status: reviews.some((r) => r.status === 'pushed') ? 'review' : 'up-to-date',
+    pushed: 0,
+    changes: [],
+    superseded: [],
+    reviews,
+    timings: timings(t0, tCompiled, tOpen, t, t, t),
   });
 }
 
