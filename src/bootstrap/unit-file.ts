@@ -145,21 +145,11 @@ export function splitCommandLine(text: string, offset = 0): ExecWord[] {
     let quote: string | undefined;
     while (pos < text.length) {
       const c = text[pos]!;
-      if (quote !== undefined) {
-        if (c === quote) {
-          quote = undefined;
-          pos += 1;
-        } else if (c === '\\' && pos + 1 < text.length) {
-          value += ESCAPES[text[pos + 1]!] ?? text[pos + 1]!;
-          pos += 2;
-        } else {
-          value += c;
-          pos += 1;
-        }
-        continue;
-      }
-      if (/\s/.test(c)) break;
-      if (c === '"' || c === "'") {
+      if (quote === undefined && /\s/.test(c)) break;
+      if (c === quote) {
+        quote = undefined;
+        pos += 1;
+      } else if (quote === undefined && (c === '"' || c === "'")) {
         quote = c;
         pos += 1;
       } else if (c === '\\' && pos + 1 < text.length) {
