@@ -1,13 +1,7 @@
 import { Command, Option } from 'commander';
+import type { CollectOptions } from '../../src/dokku-host/collect.js';
 
-interface CollectFlags {
-  readonly global?: boolean;
-  readonly imageTag?: string;
-  readonly name?: string;
-  readonly clone?: boolean;
-  readonly stopped?: boolean;
-  readonly releaseTasks?: 'cluster' | 'host';
-}
+type CollectFlags = Pick<CollectOptions, 'global' | 'imageTag' | 'name' | 'clone' | 'stopped' | 'releaseTasks'>;
 
 /** `dokku-gitops collect`: print an app's state document, read from the Dokku host. */
 export function collectCommand(): Command {
@@ -36,7 +30,7 @@ Examples:
     )
     .action(async (app: string | undefined, flags: CollectFlags) => {
       const { collect, collectedYaml } = await import('../../src/dokku-host/collect.js');
-      const result = await collect({ app, global: flags.global, imageTag: flags.imageTag, name: flags.name, clone: flags.clone, stopped: flags.stopped, ...(flags.releaseTasks ? { releaseTasks: flags.releaseTasks } : {}) });
+      const result = await collect({ ...flags, app });
       for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       process.stdout.write(collectedYaml(result));
     });
