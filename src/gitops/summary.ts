@@ -291,15 +291,7 @@ function containerImages(objects: readonly TreeObject[]): Map<string, string> {
 }
 
 function imageChanges(before: readonly TreeObject[], after: readonly TreeObject[]): AppChange['images'] {
-  const old = containerImages(before);
-  const now = containerImages(after);
-  const names = [...new Set([...old.keys(), ...now.keys()])].sort(compare);
-  return names.flatMap((container) => {
-    const from = old.get(container);
-    const to = now.get(container);
-    if (from === to) return [];
-    return [{ container, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }];
-  });
+  return valueChanges(containerImages(before), containerImages(after)).map(({ key, ...change }) => ({ container: key, ...change }));
 }
 
 function deploymentReplicas(objects: readonly TreeObject[]): Map<string, number | undefined> {
@@ -313,14 +305,21 @@ function deploymentReplicas(objects: readonly TreeObject[]): Map<string, number 
 }
 
 function replicaChanges(before: readonly TreeObject[], after: readonly TreeObject[]): AppChange['replicas'] {
-  const old = deploymentReplicas(before);
-  const now = deploymentReplicas(after);
-  const names = [...new Set([...old.keys(), ...now.keys()])].sort(compare);
-  return names.flatMap((name) => {
-    const from = old.get(name);
-    const to = now.get(name);
+  return valueChanges(deploymentReplicas(before), deploymentReplicas(after)).map(({ key, ...change }) => ({ name: key, ...change }));
+}
+
+/** The keys of two maps, sorted. */
+function unionKeys(old: ReadonlyMap<string, unknown>, now: ReadonlyMap<string, unknown>): string[] {
+  return [...new Set([...old.keys(), ...now.keys()])].sort(compare);
+}
+
+/** The keys whose value differs between two maps, sorted; an absent or undefined value is left out. */
+function valueChanges<V>(old: ReadonlyMap<string, V | undefined>, now: ReadonlyMap<string, V | undefined>): { key: string; from?: V; to?: V }[] {
+  return unionKeys(old, now).flatMap((key) => {
+    const from = old.get(key);
+    const to = now.get(key);
     if (from === to) return [];
-    return [{ name, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }];
+    return [{ key, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }];
   });
 }
 
@@ -373,8 +372,7 @@ function secretKeyChanges(before: readonly TreeObject[], after: readonly TreeObj
   };
   const old = collect(before);
   const now = collect(after);
-  const names = [...new Set([...old.keys(), ...now.keys()])].sort(compare);
-  return names.flatMap((secret) => {
+  return unionKeys(old, now).flatMap((secret) => {
     const a = old.get(secret);
     const b = now.get(secret);
     let from: Map<string, string>;
