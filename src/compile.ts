@@ -6,6 +6,7 @@
  * App with a chart per Dokku app would make that quadratic).
  */
 import { App, type Chart, Yaml } from 'cdk8s';
+import { canonicalJson } from './canonical.js';
 import { manifestYaml } from './constructs/_yaml.js';
 import { DokkuAppChart } from './constructs/dokku-app-chart.js';
 import { DokkuPlatformChart } from './constructs/dokku-platform-chart.js';
@@ -88,17 +89,6 @@ function kindRank(kind: string): number {
   return i < 0 ? KIND_ORDER.length : i;
 }
 
-/** Sorted-key JSON: the canonical form of a document. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The file name of an object: `<kind lowercase>-<name>.yaml`. */
 export function fileNameOf(object: { kind: string; metadata: { name: string } }): string {

@@ -7,6 +7,7 @@
  */
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
+import { orderManifest, sortedKeys } from '../canonical.js';
 import { HelmChart, HelmChartConfig } from '../imports/helm.cattle.io.js';
 import { IngressClass } from './choices.js';
 
@@ -79,28 +80,14 @@ const TRAEFIK_VALUES = {
   providers: { kubernetesCRD: { allowCrossNamespace: true } },
 };
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
-  }
-  return value;
-}
-
 function valuesContent(values: Record<string, unknown> | undefined): { valuesContent?: string } {
-  return values === undefined ? {} : { valuesContent: stringify(sortKeys(values), { lineWidth: 0 }) };
-}
-
-/** `apiVersion`, `kind`, `metadata` first, then the other keys sorted, recursively sorted below. */
-function ordered(object: Record<string, unknown>): Record<string, unknown> {
-  const { apiVersion, kind, metadata, ...rest } = object;
-  return { apiVersion, kind, metadata: sortKeys(metadata), ...(sortKeys(rest) as Record<string, unknown>) };
+  return values === undefined ? {} : { valuesContent: stringify(sortedKeys(values), { lineWidth: 0 }) };
 }
 
 function fileFor(object: Record<string, unknown>): PlatformFile {
   const kind = String(object.kind).toLowerCase();
   const name = String((object.metadata as { name: string }).name);
-  return { path: `${PLATFORM_DIR}/${kind}-${name}.yaml`, content: `${GENERATED_HEADER}\n${stringify(ordered(object), { lineWidth: 0 })}` };
+  return { path: `${PLATFORM_DIR}/${kind}-${name}.yaml`, content: `${GENERATED_HEADER}\n${stringify(orderManifest(object), { lineWidth: 0 })}` };
 }
 
 /**

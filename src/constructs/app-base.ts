@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { AppModel } from '../dokku/app-model.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, NEVER_PRUNE, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
-import { configSecretName } from './_pod.js';
+import { configSecretData, configSecretName, pullSecretData } from './_pod.js';
 
 /** Props of {@link AppBase}. */
 export interface AppBaseProps {
@@ -23,16 +23,6 @@ export interface AppBaseProps {
 
 /** Namespaces that always exist; the compiler never renders them. */
 export const BUILT_IN_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
-
-/** Sorted-key JSON, so that the same Docker config always gives the same bytes. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /**
  * The Namespace (unless it is a built-in one), the ServiceAccount `<app>`, the env Secret
@@ -77,14 +67,14 @@ export class AppBase extends Construct {
     this.configSecret = new k8s.KubeSecret(this, 'ConfigSecret', {
       metadata: secretMetadata(configSecretName(app)),
       type: 'Opaque',
-      data: Object.fromEntries(model.config.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+      data: configSecretData(model),
     });
 
     if (model.registryAuth) {
       new k8s.KubeSecret(this, 'PullSecret', {
         metadata: secretMetadata(`pull-secret-${app}`),
         type: 'kubernetes.io/dockerconfigjson',
-        data: { '.dockerconfigjson': Buffer.from(stableJson(model.registryAuth), 'utf8').toString('base64') },
+        data: pullSecretData(model.registryAuth),
       });
     }
 

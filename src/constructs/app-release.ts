@@ -17,7 +17,7 @@ import type { ReleaseJob, ReleaseTask } from '../dokku/release.js';
 import type { SubfolderChart } from '../compile.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, NEVER_PRUNE, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
-import { configSecretName, podSpec } from './_pod.js';
+import { configSecretData, configSecretName, podSpec, pullSecretData } from './_pod.js';
 import { BUILT_IN_NAMESPACES } from './app-base.js';
 
 /** How long a release task may run, as Dokku's `run` Jobs (`plugins/cron` `DefaultTTLSeconds`). */
@@ -106,7 +106,7 @@ export class AppReleaseChart extends Chart implements SubfolderChart {
       new k8s.KubeSecret(this, 'ConfigSecret', {
         metadata: secretMetadata(configSecret),
         type: 'Opaque',
-        data: Object.fromEntries(model.config.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+        data: configSecretData(model),
       });
       if (model.registryAuth) {
         const name = `pull-secret-${app}-release`;
@@ -114,7 +114,7 @@ export class AppReleaseChart extends Chart implements SubfolderChart {
         new k8s.KubeSecret(this, 'PullSecret', {
           metadata: secretMetadata(name),
           type: 'kubernetes.io/dockerconfigjson',
-          data: { '.dockerconfigjson': Buffer.from(canonicalJson(model.registryAuth), 'utf8').toString('base64') },
+          data: pullSecretData(model.registryAuth),
         });
       }
     }
@@ -166,14 +166,4 @@ export class AppReleaseChart extends Chart implements SubfolderChart {
       },
     });
   }
-}
-
-/** Sorted-key JSON, so that the same Docker config always gives the same bytes. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -9,7 +9,8 @@
 import { KEY_HMACS_ANNOTATION } from '../secrets/annotations.js';
 import { DokkuGitopsError } from '../errors.js';
 import { unifiedDiff } from './_diff.js';
-import { asRecord, canonicalJson, isSecretFile, treeObjects, type FileTree, type TreeObject } from './tree.js';
+import { canonicalJson } from '../canonical.js';
+import { asRecord, isSecretFile, treeObjects, type FileTree, type TreeObject } from './tree.js';
 
 /** Identifies a Kubernetes object in a summary. */
 export interface ObjectRef {

@@ -6,6 +6,7 @@
  * manifests can be computed and tested on plain objects.
  */
 import { parseAllDocuments, stringify } from 'yaml';
+import { orderManifest } from '../canonical.js';
 import { DokkuGitopsError } from '../errors.js';
 
 /**
@@ -144,35 +145,8 @@ export function isSecretFile(path: string, content: string): boolean {
  * @default header GENERATED_HEADER
  */
 export function renderYamlFile(objects: readonly KubeObject[], header: string = GENERATED_HEADER): string {
-  const documents = objects.map((object) => stringify(sortKeys(object), { lineWidth: 0, version: '1.1' }));
+  const documents = objects.map((object) => stringify(orderManifest(object), { lineWidth: 0, version: '1.1' }));
   return `${header}\n${documents.join('---\n')}`;
-}
-
-/**
- * A deep copy with keys sorted as cdk8s sorts them: `apiVersion`, `kind`, `metadata` first at
- * the top level, every other key sorted at every depth; `undefined` values are dropped and
- * arrays keep their order.
- */
-export function sortKeys<T>(value: T): T {
-  return sortDeep(value, true) as T;
-}
-
-function sortDeep(value: unknown, top: boolean): unknown {
-  if (Array.isArray(value)) return value.map((item) => sortDeep(item, false));
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const first = top ? ['apiVersion', 'kind', 'metadata'].filter((key) => key in record) : [];
-  const rest = Object.keys(record).filter((key) => !first.includes(key)).sort();
-  const result: Record<string, unknown> = {};
-  for (const key of [...first, ...rest]) {
-    if (record[key] !== undefined) result[key] = sortDeep(record[key], false);
-  }
-  return result;
-}
-
-/** A JSON text of a value with sorted keys, to compare parsed objects for equality. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
 }
 
 /** The value as a plain record, or undefined when it is not a mapping. */

@@ -1,49 +1,8 @@
 /**
- * YAML and JSON helpers shared by the secrets layer: deterministic key order and a YAML
- * rendering whose plain scalars mean the same thing to every reader of the file.
+ * The YAML rendering of the secrets layer: plain scalars that mean the same thing to every
+ * reader of the file.
  */
 import { Document, Scalar, parse, visit } from 'yaml';
-
-/** Keys that lead a Kubernetes object, in this order; all other keys follow sorted. */
-const LEADING_KEYS = ['apiVersion', 'kind', 'metadata'];
-
-/**
- * A copy of `value` with every mapping's keys sorted; at the top level `apiVersion`, `kind`
- * and `metadata` come first. Arrays keep their order; `undefined` entries are dropped.
- */
-export function orderManifest(value: unknown): unknown {
-  return orderValue(value, true);
-}
-
-function orderValue(value: unknown, top: boolean): unknown {
-  if (Array.isArray(value)) return value.map((item) => orderValue(item, false));
-  if (!isPlainObject(value)) return value;
-  const keys = Object.keys(value).filter((key) => value[key] !== undefined).sort();
-  const leading = top ? LEADING_KEYS.filter((key) => keys.includes(key)) : [];
-  const out: Record<string, unknown> = {};
-  for (const key of [...leading, ...keys.filter((k) => !leading.includes(k))]) {
-    out[key] = orderValue(value[key], false);
-  }
-  return out;
-}
-
-/** JSON of `value` with every mapping's keys sorted, so equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortDeep(value));
-}
-
-function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortDeep(value[key]);
-  return out;
-}
-
-/** Whether `value` is a non-null, non-array object. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * YAML text of `value` in its own key order, with `lineWidth: 0` (no folding).

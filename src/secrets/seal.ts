@@ -11,7 +11,8 @@ import { KEY_HMACS_ANNOTATION, PLAINTEXT_HMAC_ANNOTATION } from './annotations.j
 import { basename, dirname, posix } from 'node:path';
 import { parse } from 'yaml';
 import { DokkuGitopsError } from '../errors.js';
-import { canonicalJson, isPlainObject, orderManifest, toYaml } from './_yaml.js';
+import { canonicalJson, isPlainObject, orderManifest } from '../canonical.js';
+import { toYaml } from './_yaml.js';
 import { hmacHex } from './keys.js';
 import { sealSecret, sealingCertFingerprint } from './sealed.js';
 import { DEFAULT_ENCRYPTED_REGEX, NO_AGE_RECIPIENT_MESSAGE, encryptSops } from './sops.js';

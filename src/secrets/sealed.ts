@@ -10,7 +10,7 @@
  */
 import { X509Certificate, constants, createCipheriv, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { DokkuGitopsError } from '../errors.js';
-import { isPlainObject } from './_yaml.js';
+import { isPlainObject } from '../canonical.js';
 
 /**
  * The sealing scope. `strict`: the Secret can be unsealed only with its name in its namespace

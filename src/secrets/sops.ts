@@ -12,7 +12,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 import { DokkuGitopsError } from '../errors.js';
-import { isPlainObject, toYaml } from './_yaml.js';
+import { isPlainObject } from '../canonical.js';
+import { toYaml } from './_yaml.js';
 
 /** The SOPS release whose file format this module writes; stored as `sops.version`. */
 export const SOPS_VERSION = '3.13.2';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DokkuGitopsError } from '../../src/errors.js';
-import { GENERATED_HEADER, isSecretFile, parseDocuments, renderYamlFile, sortKeys, subtree, treeObjects } from '../../src/gitops/tree.js';
+import { orderManifest } from '../../src/canonical.js';
+import { GENERATED_HEADER, isSecretFile, parseDocuments, renderYamlFile, subtree, treeObjects } from '../../src/gitops/tree.js';
 
 describe('parseDocuments', () => {
   test('skips the generated header and empty documents', () => {
@@ -125,8 +126,8 @@ describe('renderYamlFile', () => {
   });
 });
 
-describe('sortKeys', () => {
+describe('orderManifest', () => {
   test('keeps arrays in order and sorts nested keys alphabetically', () => {
-    expect(JSON.stringify(sortKeys({ b: [{ y: 1, x: 2 }], metadata: {}, a: { kind: 1, apiVersion: 2 } }))).toBe('{"metadata":{},"a":{"apiVersion":2,"kind":1},"b":[{"x":2,"y":1}]}');
+    expect(JSON.stringify(orderManifest({ b: [{ y: 1, x: 2 }], metadata: {}, a: { kind: 1, apiVersion: 2 } }))).toBe('{"metadata":{},"a":{"apiVersion":2,"kind":1},"b":[{"x":2,"y":1}]}');
   });
 });
