@@ -3,7 +3,6 @@
  * app image with the config Secret as env, the app's ServiceAccount, pull secrets, security
  * context from the docker options, `/dev/shm` and storage volumes.
  */
-import { canonicalJson } from '../canonical.js';
 import type { AppModel } from '../dokku/app-model.js';
 import type { ProcessProbes } from '../dokku/healthchecks.js';
 import type { ContainerResources } from '../dokku/resources.js';
@@ -34,20 +33,6 @@ export interface PodOptions {
 /** The name of an app's env Secret. */
 export function configSecretName(app: string): string {
   return `config-${app}`;
-}
-
-/** The `data` of an app's env Secret: its merged config, base64-encoded. */
-export function configSecretData(model: AppModel): Record<string, string> {
-  return Object.fromEntries(model.config.map(([k, v]) => [k, base64(v)]));
-}
-
-/** The `data` of an app's registry pull Secret; the Docker config as sorted-key JSON, so the same config gives the same bytes. */
-export function pullSecretData(registryAuth: Record<string, unknown>): Record<string, string> {
-  return { '.dockerconfigjson': base64(canonicalJson(registryAuth)) };
-}
-
-function base64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64');
 }
 
 function quantities(values: Record<string, string>): Record<string, k8s.Quantity> | undefined {

@@ -11,6 +11,7 @@ import type { ProcessModel } from '../dokku/app-model.js';
 import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind, TriggerAuthentication } from '../imports/keda.sh.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
+import { secretData } from './_secret-data.js';
 
 /** The KEDA HTTP add-on's API version (no typed import: the CRD is not in src/imports). */
 export const HTTP_SCALED_OBJECT_API_VERSION = 'http.keda.sh/v1alpha1';
@@ -48,7 +49,7 @@ function renderAuth(scope: Construct, model: AppModel, auth: TriggerAuthModel): 
       annotations: withUserAnnotations(model, 'keda_secret', version(model)),
     },
     type: 'Opaque',
-    data: Object.fromEntries(auth.parameters.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+    data: secretData(auth.parameters),
   });
   new TriggerAuthentication(scope, `TriggerAuthentication-${auth.type}`, {
     metadata: {

@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 import type { AppModel } from '../dokku/app-model.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, NEVER_PRUNE, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
-import { configSecretData, configSecretName, pullSecretData } from './_pod.js';
+import { configSecretName } from './_pod.js';
+import { pullSecretData, secretData } from './_secret-data.js';
 
 /** Props of {@link AppBase}. */
 export interface AppBaseProps {
@@ -67,7 +68,7 @@ export class AppBase extends Construct {
     this.configSecret = new k8s.KubeSecret(this, 'ConfigSecret', {
       metadata: secretMetadata(configSecretName(app)),
       type: 'Opaque',
-      data: configSecretData(model),
+      data: secretData(model.config),
     });
 
     if (model.registryAuth) {

@@ -17,7 +17,8 @@ import type { ReleaseJob, ReleaseTask } from '../dokku/release.js';
 import type { SubfolderChart } from '../compile.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, NEVER_PRUNE, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
-import { configSecretData, configSecretName, podSpec, pullSecretData } from './_pod.js';
+import { configSecretName, podSpec } from './_pod.js';
+import { pullSecretData, secretData } from './_secret-data.js';
 import { BUILT_IN_NAMESPACES } from './app-base.js';
 
 /** How long a release task may run, as Dokku's `run` Jobs (`plugins/cron` `DefaultTTLSeconds`). */
@@ -106,7 +107,7 @@ export class AppReleaseChart extends Chart implements SubfolderChart {
       new k8s.KubeSecret(this, 'ConfigSecret', {
         metadata: secretMetadata(configSecret),
         type: 'Opaque',
-        data: configSecretData(model),
+        data: secretData(model.config),
       });
       if (model.registryAuth) {
         const name = `pull-secret-${app}-release`;

@@ -12,6 +12,7 @@ import { Certificate, Issuer } from '../imports/cert-manager.io.js';
 import { IngressRoute, IngressRouteSpecRoutesKind, IngressRouteSpecRoutesServicesPort, Middleware } from '../imports/traefik.io.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY, selectorLabels, withUserAnnotations, withUserLabels } from './_metadata.js';
+import { secretData } from './_secret-data.js';
 
 /** Props of {@link AppRouting}. */
 export interface AppRoutingProps {
@@ -71,10 +72,10 @@ export class AppRouting extends Construct {
           annotations: withUserAnnotations(model, 'secret', {}),
         },
         type: 'kubernetes.io/tls',
-        data: {
-          'tls.crt': Buffer.from(tls.importedCert.crt, 'utf8').toString('base64'),
-          'tls.key': Buffer.from(tls.importedCert.key, 'utf8').toString('base64'),
-        },
+        data: secretData([
+          ['tls.crt', tls.importedCert.crt],
+          ['tls.key', tls.importedCert.key],
+        ]),
       });
     }
 

@@ -9,6 +9,7 @@ import { type ClusterTriggerAuthModel, KEDA_NAMESPACE } from '../dokku/autoscali
 import { ClusterTriggerAuthentication } from '../imports/keda.sh.js';
 import { k8s } from './_k8s.js';
 import { MANAGED, MANAGED_BY } from './_metadata.js';
+import { secretData } from './_secret-data.js';
 
 /** Props of {@link ClusterTriggerAuthentications}. */
 export interface ClusterTriggerAuthenticationsProps {
@@ -28,7 +29,7 @@ export class ClusterTriggerAuthentications extends Construct {
       new k8s.KubeSecret(this, `Secret-${auth.type}`, {
         metadata: { name: auth.secretName, namespace: KEDA_NAMESPACE, labels, annotations: { ...MANAGED } },
         type: 'Opaque',
-        data: Object.fromEntries(auth.parameters.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+        data: secretData(auth.parameters),
       });
       new ClusterTriggerAuthentication(this, `ClusterTriggerAuthentication-${auth.type}`, {
         metadata: { name: auth.name, labels, annotations: { ...MANAGED } },
