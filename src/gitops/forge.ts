@@ -323,16 +323,9 @@ const gitea: Forge = {
     }
     return undefined;
   },
-  async create(api, repo, pr) {
-    const path = `${ownerRepo(repo).path}/pulls`;
-    const created = await api.call('POST', path, { head: pr.head, base: pr.base, title: pr.title, body: pr.body });
-    return { url: api.field(created, 'html_url', 'string', 'POST', path), number: api.field(created, 'number', 'number', 'POST', path) };
-  },
-  async update(api, repo, found, pr) {
-    const path = `${ownerRepo(repo).path}/pulls/${found.number}`;
-    const updated = await api.call('PATCH', path, { title: pr.title, body: pr.body, base: pr.base });
-    return { url: api.field(updated, 'html_url', 'string', 'PATCH', path), number: found.number };
-  },
+  // Gitea creates and edits pull requests with GitHub's requests and fields
+  create: github.create,
+  update: github.update,
 };
 
 const FORGES: Record<ForgeConfig['kind'], Forge> = { github, gitlab, gitea };
