@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { openSync, closeSync, readFileSync, statSync, unlinkSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DokkuGitopsError } from '../errors.js';
 import { writeFileWhole } from '../files.js';
 
@@ -221,8 +222,4 @@ function unlinkQuiet(path: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -15,6 +15,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DokkuGitopsError } from '../errors.js';
 import { GitCommandError, GitRunner, firstError } from './_git.js';
 import { defaultWorkdir, normalizeRepo, ownerRoot, redactUrl } from './_paths.js';
@@ -766,8 +767,4 @@ function mtime(path: string): number {
   } catch {
     return 0;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
